@@ -1,0 +1,17 @@
+// Jest runs TypeScript through SWC (decorator metadata on, class names kept: type-graphql
+// uses them as GraphQL type names). The database and Redis for the whole run are chosen
+// once in global-setup; each test file gets its own database cloned from a migrated template.
+const swc = require('./.swcrc.jest.json');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Settings, parsed and validated once from the environment (SPEC section 12). Nothing else
+ * in the code reads process.env. Every problem is reported together at start-up, and
+ * secrets are never part of any message.
+ */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  /** The sandbox (movable clock, any webhook URL) is on everywhere except production. */
+  sandbox: boolean;
+  host: string;
+  port: number;
+  /** Absent: an embedded PostgreSQL is started with its data in `dataDir/pg`. */
+  databaseUrl: string | null;
+  /** Absent: pub/sub and rate limits stay in this process. */
+  redisUrl: string | null;
+  /** Prefix for every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  dataDir: string;
+  logLevel: string;
+  /** Browser origins allowed to open the WebSocket (same-origin is always allowed). */
+  allowedOrigins: string[];
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  secrets: { jwt: Buffer; cardEncryption: Buffer; cvv: Buffer };
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxTokens: number;
+    maxDirectives: number;
+    wsMaxPayloadBytes: number;
+    wsMaxSubscriptions: number;
+    wsConnectionInitTimeoutMs: number;
+    signInFailuresPerEmail: number;
+    signInAttemptsPerAddress: number;
+    signInWindowMs: number;
+  };
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  /** Relay safety-net poll: events are normally relayed right after their commit. */
+  relayPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const secretHex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+  .optional();
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(4000).pipe(z.number().max(65535)),
+  DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().url('must be a redis:// URL').optional(),
+  REDIS_PREFIX: z.string().max(100).default('credit:'),
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOWED_ORIGINS: z.string().default(''),
+  BODY_LIMIT_BYTES: int(100 * 1024, 1024),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  JWT_SECRET: secretHex,
+  CARD_ENCRYPTION_KEY: secretHex,
+  CVV_KEY: secretHex,
+  MAX_QUERY_DEPTH: int(12, 1),
+  MAX_ALIASES: int(30, 1),
+  MAX_QUERY_COST: int(5000, 1),
+  MAX_QUERY_TOKENS: int(2000, 10),
+  MAX_DIRECTIVES: int(20, 1),
+  WS_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024),
+  WS_MAX_SUBSCRIPTIONS: int(50, 1),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(10_000, 100),
+  SIGNIN_FAILURES_PER_EMAIL: int(5, 1),
+  SIGNIN_ATTEMPTS_PER_ADDRESS: int(50, 1),
+  SIGNIN_WINDOW_MS: int(15 * 60 * 1000, 1000),
+  ACCESS_TOKEN_TTL_SECONDS: int(15 * 60, 1),
+  REFRESH_TOKEN_TTL_DAYS: int(30, 1),
+  RELAY_POLL_MS: int(500, 10),
+});
+
+type SecretName = 'JWT_SECRET' | 'CARD_ENCRYPTION_KEY' | 'CVV_KEY';
+const SECRET_NAMES: SecretName[] = ['JWT_SECRET', 'CARD_ENCRYPTION_KEY', 'CVV_KEY'];
+
+/**
+ * Outside production a missing secret is generated once and kept in `<dataDir>/secrets.json`,
+ * so a restart keeps tokens valid and encrypted card numbers readable.
+ */
+function loadOrCreateSecrets(dataDir: string, given: Partial<Record<SecretName, string>>): Record<SecretName, Buffer> {
+  const file = join(dataDir, 'secrets.json');
+  let stored: Partial<Record<SecretName, string>> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+  let changed = false;
+  const out = {} as Record<SecretName, Buffer>;
+  for (const name of SECRET_NAMES) {
+    let hex = given[name] ?? stored[name];
+    if (!hex) {
+      hex = randomBytes(32).toString('hex');
+      stored[name] = hex;
+      changed = true;
+    }
+    out[name] = Buffer.from(hex, 'hex');
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    // Name the variable and the rule, never the value: it may be a secret.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production) {
+    for (const name of SECRET_NAMES) if (!e[name]) problems.push(`${name}: required in production`);
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = resolve(e.DATA_DIR);
+  const secrets = production
+    ? Object.fromEntries(SECRET_NAMES.map((n) => [n, Buffer.from(e[n]!, 'hex')]))
+    : loadOrCreateSecrets(dataDir, { JWT_SECRET: e.JWT_SECRET, CARD_ENCRYPTION_KEY: e.CARD_ENCRYPTION_KEY, CVV_KEY: e.CVV_KEY });
+
+  return {
+    env: e.NODE_ENV,
+    sandbox: !production,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.REDIS_PREFIX,
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy: e.TRUST_PROXY === 'true',
+    secrets: { jwt: secrets.JWT_SECRET!, cardEncryption: secrets.CARD_ENCRYPTION_KEY!, cvv: secrets.CVV_KEY! },
+    limits: {
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxCost: e.MAX_QUERY_COST,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      signInFailuresPerEmail: e.SIGNIN_FAILURES_PER_EMAIL,
+      signInAttemptsPerAddress: e.SIGNIN_ATTEMPTS_PER_ADDRESS,
+      signInWindowMs: e.SIGNIN_WINDOW_MS,
+    },
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    relayPollMs: e.RELAY_POLL_MS,
+  };
+}

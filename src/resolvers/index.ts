@@ -1,0 +1,7 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { AuthResolver } from './auth.resolver';
+import { NodeResolver } from './node.resolver';
+import { NotificationResolver } from './notification.resolver';
+import { UserResolver } from './user.resolver';
+
+export const resolvers: NonEmptyArray<Function> = [AuthResolver, UserResolver, NotificationResolver, NodeResolver];

@@ -1,0 +1,38 @@
+import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Notification } from '../entities';
+import { fromGlobalId } from '../lib/global-id';
+import type { RequestContext } from '../server/context';
+import { Node } from '../schema/common/node';
+import { notificationType } from '../schema/notification/notification.types';
+import { USER_TYPE, userType } from '../schema/user/user.type';
+import { NOTIFICATION_TYPE, notificationView } from '../services/notification.service';
+
+type Fetch = (ctx: RequestContext, id: string) => Promise<Node | null>;
+
+/**
+ * How `node(id:)` finds each type. Each entry applies the same visibility as the type's own
+ * query: anything the caller may not see is null, exactly like an id that does not exist.
+ */
+const fetchers: Record<string, Fetch> = {
+  [USER_TYPE]: async (ctx, id) => {
+    if (ctx.viewer?.userId !== id && !ctx.viewer?.isAdmin) return null;
+    const u = await ctx.loaders.userById.load(id);
+    return u && !u.deletedAt ? userType(u) : null;
+  },
+  [NOTIFICATION_TYPE]: async (ctx, id) => {
+    const n = await ctx.em.findOne(Notification, { id });
+    if (!n || (n.userId !== ctx.viewer?.userId && !ctx.viewer?.isAdmin)) return null;
+    return notificationType(notificationView(n));
+  },
+};
+
+@Resolver()
+export class NodeResolver {
+  @Authorized()
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id (Relay); null if absent or not yours.' })
+  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Node | null> {
+    const parsed = fromGlobalId(id);
+    const fetch = parsed && fetchers[parsed.type];
+    return fetch ? fetch(ctx, parsed.id) : null;
+  }
+}

@@ -1,0 +1,27 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { forbidden } from '../lib/errors';
+import type { RequestContext } from '../server/context';
+import { NotificationConnection, notificationType } from '../schema/notification/notification.types';
+import { UserType, userType } from '../schema/user/user.type';
+
+@Resolver(() => UserType)
+export class UserResolver {
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user; null when not signed in.' })
+  async me(@Ctx() ctx: RequestContext): Promise<UserType | null> {
+    const user = await ctx.services.users.me(ctx);
+    return user ? userType(user) : null;
+  }
+
+  @FieldResolver(() => NotificationConnection, { description: "The user's notifications, newest first." })
+  async notifications(
+    @Root() user: UserType,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly?: boolean,
+  ) {
+    if (ctx.viewer?.userId !== user.localId && !ctx.viewer?.isAdmin) throw forbidden();
+    const page = await ctx.services.notifications.list(ctx, user.localId, { first, after, unreadOnly });
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: notificationType(e.node) })) };
+  }
+}

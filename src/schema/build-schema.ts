@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type AuthChecker } from 'type-graphql';
+import { forbidden, unauthenticated } from '../lib/errors';
+import { resolvers } from '../resolvers';
+import type { RequestContext } from '../server/context';
+
+/**
+ * `@Authorized()` needs a signed-in viewer; `@Authorized(Role.ADMIN)` also needs one of the
+ * roles. The errors carry UNAUTHENTICATED / FORBIDDEN as `extensions.code`.
+ */
+const authChecker: AuthChecker<RequestContext> = ({ context }, roles) => {
+  const viewer = context.viewer;
+  if (!viewer) throw unauthenticated();
+  if (roles.length && !roles.some((r) => viewer.roles.includes(r as never))) throw forbidden();
+  return true;
+};
+
+let cached: Promise<GraphQLSchema> | null = null;
+
+/** The executable schema (built once per process; resolvers read everything from the context). */
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers,
+    authChecker,
+    validate: { forbidUnknownValues: false, skipMissingProperties: false },
+    emitSchemaFile: false,
+    // Every subscription streams through the outbox (`subscribe:`), never type-graphql's own topics.
+    pubSub: {
+      publish() {
+        throw new Error('publish through the outbox (Tx.emit)');
+      },
+      subscribe() {
+        throw new Error('subscriptions stream from LiveHub');
+      },
+    },
+  });
+  return cached;
+}
+
+/** The SDL clients see, sorted so that reviews show real changes only. */
+export async function printAppSchema(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await buildAppSchema()))}\n`;
+}

@@ -1,0 +1,74 @@
+import { ArrayMaxSize } from 'class-validator';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { NotificationKind } from '../../entities/notification.entity';
+import { toGlobalId } from '../../lib/global-id';
+import type { NotificationView } from '../../services/notification.service';
+import { NOTIFICATION_TYPE } from '../../services/notification.service';
+import { ConnectionType } from '../common/connection';
+import { Node } from '../common/node';
+import { DateTimeScalar } from '../common/scalars';
+import { UserError } from '../common/user-error.type';
+
+registerEnumType(NotificationKind, {
+  name: 'NotificationKind',
+  description: 'What a notification is about.',
+  valuesConfig: {
+    WELCOME: { description: 'The account was created.' },
+    NEW_SIGN_IN: { description: 'Someone signed in to the account.' },
+  },
+});
+
+@ObjectType(NOTIFICATION_TYPE, { implements: Node, description: 'A message to the user, stored and pushed live.' })
+export class NotificationType extends Node {
+  @Field(() => NotificationKind)
+  kind!: string;
+
+  @Field(() => String)
+  title!: string;
+
+  @Field(() => String)
+  body!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the user marked it read; null while unread.' })
+  readAt!: Date | null;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+}
+
+export const notificationType = (n: NotificationView): NotificationType =>
+  Object.assign(new NotificationType(), {
+    id: toGlobalId(NOTIFICATION_TYPE, n.id),
+    kind: n.kind,
+    title: n.title,
+    body: n.body,
+    readAt: n.readAt ? new Date(n.readAt) : null,
+    createdAt: new Date(n.createdAt),
+  });
+
+export const NotificationConnection = ConnectionType(NotificationType, 'Notification');
+
+@InputType()
+export class MarkNotificationsReadInput {
+  @Field(() => [ID])
+  @ArrayMaxSize(100)
+  ids!: string[];
+}
+
+@ObjectType()
+export class MarkNotificationsReadPayload {
+  @Field(() => [NotificationType], { nullable: true })
+  notifications?: NotificationType[] | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
+
+@ObjectType({ description: 'A live notification, with the cursor to resume from.' })
+export class NotificationEvent {
+  @Field(() => String, { description: 'Pass the last one seen as `since` to receive what was missed.' })
+  cursor!: string;
+
+  @Field(() => NotificationType)
+  notification!: NotificationType;
+}

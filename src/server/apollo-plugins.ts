@@ -1,0 +1,57 @@
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { RequestContext } from './context';
+import { isClientError } from './errors';
+import type { Metrics } from './metrics';
+
+/** Latency histogram per operation, error counts, and a log line (with request id) for every unexpected error. */
+export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const err of errors) {
+            const code = String(err.extensions?.code ?? 'NONE');
+            metrics.errors.inc({ code: isClientError(err) ? code : 'INTERNAL_SERVER_ERROR' });
+            if (!isClientError(err)) {
+              contextValue.log.error({ err: unwrapResolverError(err), path: err.path, operationName }, 'unexpected error');
+            }
+          }
+        },
+        async willSendResponse(rc: GraphQLRequestContext<RequestContext>) {
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.requestDuration.observe(
+            { operation: metrics.operationLabel(rc.operationName), type: rc.operation?.operation ?? 'unknown', transport: 'http' },
+            seconds,
+          );
+        },
+      };
+    },
+  };
+}
+
+const PRE_EXECUTION = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL over HTTP: a client that accepts only `application/json` (a legacy client) gets
+ * status 200 for parse, validation and variable-coercion failures, with the errors in the
+ * body; clients accepting `application/graphql-response+json` keep the 4xx statuses.
+ */
+export function legacyJsonStatusPlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ request, response }) {
+          const accept = request.http?.headers.get('accept') ?? '';
+          if (accept.includes('application/graphql-response+json')) return;
+          if (response.http.status !== 400 || response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors ?? [];
+          if (errors.length && errors.every((e) => PRE_EXECUTION.has(String(e.extensions?.code)))) {
+            response.http.status = 200;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import 'reflect-metadata';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import type { Config } from '../config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
+import { migrate, openOrm } from '../db/orm';
+import { Transactions } from '../db/transactions';
+import { Clock } from '../lib/clock';
+import { uuidv7 } from '../lib/ids';
+import { createLogger, type Logger } from '../lib/logger';
+import { buildAppSchema } from '../schema/build-schema';
+import type { Services } from '../services';
+import { AuditService } from '../services/audit.service';
+import { AuthService } from '../services/auth.service';
+import { IdempotencyService } from '../services/idempotency.service';
+import { NotificationService } from '../services/notification.service';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../services/rate-limiter';
+import { TokenService } from '../services/token.service';
+import { UserService } from '../services/user.service';
+import { LiveHub } from '../subscriptions/live-stream';
+import { OutboxRelay } from '../subscriptions/outbox-relay';
+import { createMemoryBus, createRedisBus, createRedisClient, type EventBus } from '../subscriptions/pubsub';
+import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
+import { buildContext, type RequestContext } from './context';
+import { maskError } from './errors';
+import { explorerAssets, explorerHtml } from './explorer';
+import { createQueryLimits } from './limits';
+import { Metrics } from './metrics';
+import { attachWebSocket } from './ws';
+
+export interface AppServer {
+  /** `http://host:port/graphql` */
+  url: string;
+  port: number;
+  orm: MikroORM;
+  services: Services;
+  log: Logger;
+  /** Graceful: stop accepting, finish in-flight requests, close sockets (1001), stop the relay, close the ORM and Redis. */
+  close(): Promise<void>;
+}
+
+/** Migrations run under a database-wide lock, so instances starting together apply them once. */
+async function migrateOnce(url: string, orm: MikroORM): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(7243000)');
+    await migrate(orm);
+  } finally {
+    await client.query('select pg_advisory_unlock(7243000)').catch(() => undefined);
+    await client.end();
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export async function createServer(config: Config, options: { log?: Logger } = {}): Promise<AppServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+  };
+
+  try {
+    // --- data
+    let embedded: EmbeddedPostgres | null = null;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, log);
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+    }
+    const orm = await openOrm(databaseUrl);
+    cleanups.push(() => orm.close(true));
+    await migrateOnce(databaseUrl, orm);
+    const knex = orm.em.getConnection().getKnex();
+
+    // --- live events and counters
+    let bus: EventBus;
+    let rateLimiter: RateLimiter;
+    if (config.redisUrl) {
+      bus = createRedisBus(config.redisUrl, config.redisPrefix, log);
+      const redis = createRedisClient(config.redisUrl, log);
+      cleanups.push(async () => redis.disconnect());
+      rateLimiter = new RedisRateLimiter(redis, config.redisPrefix, log);
+    } else {
+      bus = createMemoryBus();
+      rateLimiter = new MemoryRateLimiter();
+    }
+    cleanups.push(() => bus.close());
+    const relay = new OutboxRelay(knex, bus, log, config.relayPollMs);
+    const live = new LiveHub(knex, bus, log);
+    cleanups.push(() => live.close());
+
+    // --- services
+    const clock = new Clock();
+    const services = { config, clock, log, live, rateLimiter } as Services;
+    Object.assign(services, {
+      tx: new Transactions(relay, clock, log),
+      tokens: new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds),
+      audit: new AuditService(clock),
+      idempotency: new IdempotencyService(),
+      users: new UserService(),
+    });
+    services.notifications = new NotificationService(services);
+    services.auth = new AuthService(services);
+
+    // --- HTTP and WebSocket
+    const schema = await buildAppSchema();
+    const metrics = new Metrics();
+    const limits = createQueryLimits(config.limits);
+    const app = express();
+    app.disable('x-powered-by');
+    if (config.trustProxy) app.set('trust proxy', true);
+    const httpServer: Server = createHttpServer(app);
+    const ws = attachWebSocket({ httpServer, schema, orm, services, config, limits, metrics });
+
+    const apollo = new ApolloServer<RequestContext>({
+      schema,
+      introspection: true,
+      csrfPrevention: true,
+      allowBatchedHttpRequests: false,
+      hideSchemaDetailsFromClientErrors: config.env === 'production',
+      includeStacktraceInErrorResponses: false,
+      validationRules: limits.rules,
+      formatError: (formatted, error) => maskError(formatted, error, config.env === 'production'),
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginCacheControlDisabled(),
+        observabilityPlugin(metrics),
+        legacyJsonStatusPlugin(),
+      ],
+    });
+    await apollo.start();
+
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const given = req.header('x-request-id');
+      const requestId = given && REQUEST_ID.test(given) ? given : uuidv7();
+      res.locals.requestId = requestId;
+      res.setHeader('x-request-id', requestId);
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        log.debug(
+          { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+          'http request',
+        );
+      });
+      next();
+    });
+
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.get('/readyz', async (_req, res) => {
+      const [db, redis] = await Promise.all([
+        knex.raw('select 1').then(
+          () => true,
+          () => false,
+        ),
+        bus.ping(),
+      ]);
+      res.status(db && redis ? 200 : 503).json({ status: db && redis ? 'ready' : 'unavailable', database: db, redis });
+    });
+    app.get('/metrics', async (_req, res) => {
+      metrics.openSubscriptions.set(live.openStreams);
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+    app.use(explorerAssets());
+    app.get('/graphql', (req, res, next) => {
+      // A browser opening the endpoint gets the explorer; GraphQL GET requests carry a query.
+      if (req.query.query === undefined && req.accepts(['application/json', 'text/html']) === 'text/html') {
+        res.type('html').send(explorerHtml());
+        return;
+      }
+      next();
+    });
+
+    const tokenLimit = (req: Request, res: Response, next: NextFunction) => {
+      const body = req.body as { query?: unknown } | undefined;
+      const query = req.method === 'GET' ? req.query.query : body?.query;
+      const error = typeof query === 'string' ? limits.checkTokens(query) : null;
+      if (!error) return next();
+      const legacy = !(req.header('accept') ?? '').includes('application/graphql-response+json');
+      res
+        .status(legacy ? 200 : 400)
+        .type(legacy ? 'application/json' : 'application/graphql-response+json')
+        .send(JSON.stringify({ errors: [error.toJSON()] }));
+    };
+
+    app.use(
+      '/graphql',
+      express.json({ limit: config.bodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
+      tokenLimit,
+      expressMiddleware(apollo, {
+        context: async ({ req }) => {
+          const auth = req.header('authorization');
+          const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
+          const viewer = m ? await services.tokens.verifyAccess(m[1]!.trim()) : null;
+          return buildContext({
+            services,
+            em: orm.em,
+            viewer,
+            requestId: String(req.res?.locals.requestId ?? uuidv7()),
+            ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+          });
+        },
+      }),
+    );
+
+    // Body-parser failures as GraphQL-shaped errors, never HTML or stack traces.
+    app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+      if (status === 500) log.error({ err, requestId: res.locals.requestId }, 'http error');
+      const message =
+        err.type === 'entity.too.large'
+          ? `Request body too large (limit ${config.bodyLimitBytes} bytes).`
+          : status === 500
+            ? 'Internal server error'
+            : 'The request body is not valid JSON.';
+      res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+      void req;
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    relay.start();
+    const port = (httpServer.address() as AddressInfo).port;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${shownHost}:${port}/graphql`;
+    log.info({ url, embeddedPostgres: !!embedded, redis: !!config.redisUrl }, 'server ready');
+
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      orm,
+      services,
+      log,
+      close() {
+        closing ??= (async () => {
+          log.info('shutting down');
+          await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws (1001)
+          await relay.stop();
+          await cleanup();
+          log.info('shutdown complete');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationRule } from 'graphql';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import type { Config } from '../config';
+
+/**
+ * Abuse limits (SPEC section 11), the same for HTTP and WebSocket operations: token count
+ * before parsing, then depth, aliases, directives and cost as validation rules, so an
+ * abusive document is refused before anything executes.
+ */
+export interface QueryLimits {
+  rules: ValidationRule[];
+  /** Null when the document is within the token limit, else the error to answer with. */
+  checkTokens(query: string): GraphQLError | null;
+}
+
+export function createQueryLimits(limits: Config['limits']): QueryLimits {
+  const rules: ValidationRule[] = [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true }),
+    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }),
+    maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }),
+    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true }),
+  ] as ValidationRule[];
+
+  // Documents already counted, so hot operations are lexed once.
+  const known = new Set<string>();
+  const checkTokens = (query: string): GraphQLError | null => {
+    if (known.has(query)) return null;
+    const lexer = new Lexer(new Source(query));
+    let count = 0;
+    try {
+      for (let t = lexer.advance(); t.kind !== TokenKind.EOF; t = lexer.advance()) {
+        if (++count > limits.maxTokens) {
+          return new GraphQLError(`Syntax Error: Token limit of ${limits.maxTokens} exceeded.`, {
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          });
+        }
+      }
+    } catch {
+      return null; // a syntax error: the parser reports it properly
+    }
+    if (known.size > 5000) known.clear();
+    known.add(query);
+    return null;
+  };
+  return { rules, checkTokens };
+}

@@ -1,0 +1,155 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, getOperationAST, type GraphQLSchema, type DocumentNode } from 'graphql';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import { uuidv7 } from '../lib/ids';
+import type { Services } from '../services';
+import { buildContext, type Viewer } from './context';
+import { isClientError, maskError } from './errors';
+import type { QueryLimits } from './limits';
+import type { Metrics } from './metrics';
+
+interface SocketState {
+  viewer: Viewer | null;
+  ip: string;
+  /** Open operations by id: whether each is a subscription. */
+  operations: Map<string, boolean>;
+}
+
+type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
+
+/** A browser may connect from an allowed origin or the server's own; other clients send no Origin. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+  if (!origin) return true;
+  if (allowed.includes(origin) || allowed.includes('*')) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+const bearer = (value: unknown): string | null => {
+  if (typeof value !== 'string') return null;
+  const m = /^Bearer\s+(.+)$/i.exec(value.trim());
+  return m ? m[1]!.trim() : null;
+};
+
+/**
+ * graphql-ws on the HTTP server's port and path. graphql-ws bypasses Apollo's plugins, so
+ * every protection is applied here again: message size (64 KiB), the `connection_init`
+ * deadline, the Origin allow-list, a cap on subscriptions per socket, and the same token,
+ * depth, alias, directive and cost limits before anything executes.
+ */
+export function attachWebSocket(args: {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  services: Services;
+  config: Config;
+  limits: QueryLimits;
+  metrics: Metrics;
+}) {
+  const { config, services, metrics } = args;
+  const wss = new WebSocketServer({
+    server: args.httpServer,
+    path: '/graphql',
+    maxPayload: config.limits.wsMaxPayloadBytes,
+    verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }) =>
+      originAllowed(origin || undefined, req.headers.host, config.allowedOrigins),
+  });
+  wss.on('connection', (socket) => {
+    metrics.openSockets.inc();
+    socket.once('close', () => metrics.openSockets.dec());
+  });
+  const rules = [...specifiedRules, ...args.limits.rules];
+  const documents = new Map<string, DocumentNode>();
+
+  const handle = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema: args.schema,
+      connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization;
+        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        let viewer: Viewer | null = null;
+        if (raw !== undefined) {
+          const token = bearer(raw);
+          viewer = token ? await services.tokens.verifyAccess(token) : null;
+          if (!viewer) return false; // a bad token is refused (4403), not silently anonymous
+        }
+        ctx.extra.state = { viewer, ip, operations: new Map() };
+        return true;
+      },
+      onSubscribe: (ctx, id, payload) => {
+        const state = ctx.extra.state!;
+        if (state.operations.size >= config.limits.wsMaxSubscriptions) {
+          return [new GraphQLError(`At most ${config.limits.wsMaxSubscriptions} operations may be open on one connection.`)];
+        }
+        const tooMany = args.limits.checkTokens(payload.query);
+        if (tooMany) return [tooMany];
+        let document = documents.get(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
+          const errors = validate(args.schema, document, rules);
+          if (errors.length) return errors;
+          if (documents.size > 1000) documents.clear();
+          documents.set(payload.query, document);
+        }
+        const op = getOperationAST(document, payload.operationName);
+        if (!op) return [new GraphQLError('Unable to identify the operation to run.')];
+        const isSubscription = op.operation === 'subscription';
+        state.operations.set(id, isSubscription);
+        if (isSubscription) metrics.openSubscriptions.inc();
+        const requestId = uuidv7();
+        return {
+          schema: args.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: buildContext({ services, em: args.orm.em, viewer: state.viewer, requestId, ip: state.ip }),
+        };
+      },
+      onError: (ctx, id, _payload, errors) => {
+        release(ctx.extra.state, id);
+        return errors.map((e) => maskError(e.toJSON(), e, config.env === 'production')) as never;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if ('errors' in result && result.errors?.length) {
+          for (const e of result.errors) {
+            if (!isClientError(e)) services.log.error({ err: e.originalError ?? e, path: e.path }, 'websocket operation error');
+          }
+          return {
+            ...result,
+            errors: result.errors.map((e) => maskError(e.toJSON(), e, config.env === 'production')),
+          } as never;
+        }
+        return result;
+      },
+      onComplete: (ctx, id) => release(ctx.extra.state, id),
+    },
+    wss,
+  );
+
+  function release(state: SocketState | undefined, id: string) {
+    const isSubscription = state?.operations.get(id);
+    if (isSubscription === undefined) return;
+    state!.operations.delete(id);
+    if (isSubscription) metrics.openSubscriptions.dec();
+  }
+
+  return {
+    wss,
+    /** Closes every socket with 1001 (going away) and stops accepting new ones. */
+    async dispose(): Promise<void> {
+      await handle.dispose();
+    },
+  };
+}

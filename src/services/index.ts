@@ -1,0 +1,28 @@
+import type { Config } from '../config';
+import type { Transactions } from '../db/transactions';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import type { LiveHub } from '../subscriptions/live-stream';
+import type { AuditService } from './audit.service';
+import type { AuthService } from './auth.service';
+import type { IdempotencyService } from './idempotency.service';
+import type { NotificationService } from './notification.service';
+import type { RateLimiter } from './rate-limiter';
+import type { TokenService } from './token.service';
+import type { UserService } from './user.service';
+
+/** The application's singletons, built once per server by `createServices`. */
+export interface Services {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  tx: Transactions;
+  live: LiveHub;
+  rateLimiter: RateLimiter;
+  tokens: TokenService;
+  audit: AuditService;
+  idempotency: IdempotencyService;
+  auth: AuthService;
+  users: UserService;
+  notifications: NotificationService;
+}

@@ -1,0 +1,111 @@
+import { NotificationReceivedDocument } from '../generated/contract';
+import { OutboxEvent } from '../../src/entities';
+import { notify, signUp } from '../support/fixtures';
+import { listen, waitFor } from '../support/live';
+import { PrivateRedis, redisServerInstalled } from '../support/redis-server';
+import { redisAvailable, startTestServer, type TestServer } from '../support/server';
+import { fromGlobalId } from '../../src/lib/global-id';
+
+/**
+ * The live-event backbone across processes: outbox, relay, Redis, resume. These need a
+ * real Redis; CI always has one (the README's services).
+ */
+const withRedis = redisAvailable() ? describe : describe.skip;
+
+withRedis('two server instances on one database and Redis', () => {
+  let a: TestServer & { redisPrefix: string };
+  let b: TestServer;
+  beforeAll(async () => {
+    a = await startTestServer();
+    b = await startTestServer({ database: a.databaseUrl, redisPrefix: a.redisPrefix });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('a subscriber on one instance receives an event committed on the other', async () => {
+    const u = await signUp(a);
+    const sub = await listen(a, u.accessToken, NotificationReceivedDocument, {});
+    await notify(b, u.id, 'caused on B');
+    const got = await sub.next();
+    expect(got.data!.notificationReceived.notification.title).toBe('caused on B');
+    sub.dispose();
+  });
+
+  it('events from both instances get distinct, increasing cursors and each arrives once', async () => {
+    const u = await signUp(a);
+    const sub = await listen(b, u.accessToken, NotificationReceivedDocument, {});
+    await Promise.all(Array.from({ length: 20 }, (_, i) => notify(i % 2 ? a : b, u.id, `n${i}`)));
+    for (let i = 0; i < 20; i++) await sub.next();
+    const cursors = sub.results.map((r) => BigInt(r.data!.notificationReceived.cursor));
+    expect(new Set(cursors).size).toBe(20);
+    expect(cursors).toEqual([...cursors].sort((x, y) => (x < y ? -1 : 1)));
+    expect(new Set(sub.results.map((r) => r.data!.notificationReceived.notification.title)).size).toBe(20);
+    sub.dispose();
+  });
+});
+
+withRedis('a change rolled back', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('is never announced, and leaves nothing in the outbox', async () => {
+    const u = await signUp(s);
+    const userId = fromGlobalId(u.id)!.id;
+    const sub = await listen(s, u.accessToken, NotificationReceivedDocument, {});
+    const services = s.app.services;
+    await expect(
+      services.tx.run(s.app.orm.em.fork(), async (tx) => {
+        services.notifications.notify(tx, userId, 'WELCOME' as never, 'rolled back', 'never');
+        await tx.em.flush();
+        throw new Error('the change fails after writing its event');
+      }),
+    ).rejects.toThrow('the change fails');
+    await notify(s, u.id, 'committed');
+    const first = await sub.next();
+    expect(first.data!.notificationReceived.notification.title).toBe('committed');
+    const rows = await s.app.orm.em.fork().find(OutboxEvent, { audience: { $contains: [userId] } });
+    expect(rows.map((r) => (r.payload as { title: string }).title).sort()).toEqual(['Welcome', 'committed']);
+    sub.dispose();
+  });
+});
+
+(redisServerInstalled() ? describe : describe.skip)('Redis down for a while', () => {
+  let redis: PrivateRedis;
+  let s: TestServer;
+  beforeAll(async () => {
+    redis = await PrivateRedis.create();
+    s = await startTestServer({ redisUrl: redis.url });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await redis?.stop();
+  });
+
+  it('an event committed while Redis is stopped arrives after Redis returns', async () => {
+    const u = await signUp(s);
+    const sub = await listen(s, u.accessToken, NotificationReceivedDocument, {});
+    await notify(s, u.id, 'before');
+    expect((await sub.next()).data!.notificationReceived.notification.title).toBe('before');
+
+    await redis.stop();
+    await notify(s, u.id, 'during the outage'); // commits: the database is fine
+    const ready = await fetch(s.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(503);
+    await redis.start();
+
+    const during = await sub.next(15_000);
+    expect(during.data!.notificationReceived.notification.title).toBe('during the outage');
+    await notify(s, u.id, 'after');
+    expect((await sub.next()).data!.notificationReceived.notification.title).toBe('after');
+    expect(sub.results).toHaveLength(3);
+    await waitFor(async () => (await fetch(s.url.replace('/graphql', '/readyz'))).status === 200, 5000, 'ready again');
+    sub.dispose();
+  });
+});

@@ -1,0 +1,70 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { printAppSchema } from '../../src/schema/build-schema';
+import { openOrm, migrate } from '../../src/db/orm';
+import { createTestDatabase } from '../support/databases';
+
+const root = join(__dirname, '..', '..');
+const sharedDir = join(root, '..', 'shared');
+const vendoredDir = join(root, 'test', 'shared');
+/** The team's shared folder when this checkout sits beside it; the vendored copy otherwise. */
+const contractRoot = existsSync(join(sharedDir, 'contract')) ? sharedDir : vendoredDir;
+
+describe('the schema', () => {
+  it('src/schema/schema.graphql is the emitted, sorted schema (run `npm run emit-schema`)', async () => {
+    const committed = readFileSync(join(root, 'src', 'schema', 'schema.graphql'), 'utf8');
+    expect(committed).toBe(await printAppSchema());
+  });
+
+  it('every contract item validates, except those in test/contract-pending.txt, which only shrinks', () => {
+    let out = '';
+    try {
+      out = execFileSync('node', [join(contractRoot, 'tools', 'check-contract.mjs'), 'src/schema/schema.graphql'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout ?? '');
+    }
+    expect(out).toMatch(/\d+ passed, \d+ failed/);
+    const failing = new Set(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('FAIL '))
+        .map((l) => l.slice(5, l.indexOf(': '))),
+    );
+    const pending = new Set(
+      readFileSync(join(root, 'test', 'contract-pending.txt'), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
+    const unlistedFailures = [...failing].filter((f) => !pending.has(f));
+    const listedButPassing = [...pending].filter((p) => !failing.has(p));
+    expect({ unlistedFailures, listedButPassing }).toEqual({ unlistedFailures: [], listedButPassing: [] });
+  });
+
+  (existsSync(join(sharedDir, 'contract')) ? it : it.skip)('the vendored contract copy matches ../shared', () => {
+    for (const dir of ['contract', 'tools']) {
+      for (const f of readdirSync(join(sharedDir, dir))) {
+        expect(`${dir}/${f}:\n${readFileSync(join(vendoredDir, dir, f), 'utf8')}`).toBe(
+          `${dir}/${f}:\n${readFileSync(join(sharedDir, dir, f), 'utf8')}`,
+        );
+      }
+    }
+  });
+
+  it('the migrations produce exactly the schema the entities describe', async () => {
+    const db = await createTestDatabase();
+    const orm = await openOrm(db.url, 2);
+    try {
+      await migrate(orm);
+      const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+      expect(diff.trim()).toBe('');
+    } finally {
+      await orm.close(true);
+      await db.drop();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { SignUpDocument } from '../generated/contract';
+import { fromGlobalId } from '../../src/lib/global-id';
+import { ok, type TestServer } from './server';
+
+export const uniqueEmail = (): string => `user-${randomBytes(6).toString('hex')}@example.com`;
+
+export interface SignedUp {
+  id: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** A signed-up user (password "correct horse"), with its tokens. */
+export async function signUp(
+  s: TestServer,
+  overrides: { email?: string; name?: string; roles?: ('BORROWER' | 'INVESTOR' | 'MERCHANT')[] } = {},
+): Promise<SignedUp> {
+  const email = overrides.email ?? uniqueEmail();
+  const res = ok(
+    await s.gql(SignUpDocument, {
+      input: { email, password: 'correct horse', name: overrides.name ?? 'Test User', roles: overrides.roles },
+    }),
+  ).signUp;
+  if (res.userErrors.length) throw new Error(JSON.stringify(res.userErrors));
+  return { id: res.user!.id, email, accessToken: res.accessToken!, refreshToken: res.refreshToken! };
+}
+
+/** An administrator, made the only way admins are made: the bootstrap, then sign in. */
+export async function makeAdmin(s: TestServer): Promise<SignedUp> {
+  const email = uniqueEmail();
+  const password = 'admin password long';
+  const user = await s.app.services.auth.createAdmin(s.app.orm.em.fork(), email, password);
+  const res = await fetch(s.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation($input: SignInInput!) { signIn(input: $input) { accessToken refreshToken userErrors { code } } }',
+      variables: { input: { email, password } },
+    }),
+  });
+  const body = (await res.json()) as { data: { signIn: { accessToken: string; refreshToken: string } } };
+  return { id: user.id, email, accessToken: body.data.signIn.accessToken, refreshToken: body.data.signIn.refreshToken };
+}
+
+/**
+ * Stores a notification for a user through the service layer, in its own transaction, the
+ * way later features (approvals, payments) will. Returns the notification's local id.
+ */
+export async function notify(s: TestServer, userGlobalId: string, title: string): Promise<string> {
+  const userId = fromGlobalId(userGlobalId)!.id;
+  const services = s.app.services;
+  return services.tx.run(s.app.orm.em.fork(), async (tx) => {
+    const n = services.notifications.notify(tx, userId, 'WELCOME' as never, title, `${title} body`);
+    return n.id;
+  });
+}
