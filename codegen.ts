@@ -1,7 +1,16 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { buildSchema, Kind, parse, print, validate, visit, type DefinitionNode, type FragmentDefinitionNode } from 'graphql';
+import {
+  buildSchema,
+  Kind,
+  parse,
+  print,
+  validate,
+  visit,
+  type DefinitionNode,
+  type FragmentDefinitionNode,
+} from 'graphql';
 
 /**
  * Typed documents for the tests, generated from the client contract (`../shared/contract`,
@@ -16,7 +25,9 @@ const schema = buildSchema(readFileSync(schemaFile, 'utf8'));
 
 function servableOperations(): string[] {
   const out: string[] = [];
-  for (const file of readdirSync(contractDir).filter((f) => f.endsWith('.graphql') && f !== 'inputs.graphql').sort()) {
+  for (const file of readdirSync(contractDir)
+    .filter((f) => f.endsWith('.graphql') && f !== 'inputs.graphql')
+    .sort()) {
     const doc = parse(readFileSync(join(contractDir, file), 'utf8'));
     const fragments = new Map(
       doc.definitions

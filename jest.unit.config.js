@@ -2,4 +2,9 @@
 // `npx jest -c jest.unit.config.js` is the fast loop while working on money and credit math.
 const base = require('./jest.config.js');
 
-module.exports = { ...base, roots: ['<rootDir>/test/unit'], globalSetup: undefined, globalTeardown: undefined };
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/test/unit'],
+  globalSetup: undefined,
+  globalTeardown: undefined,
+};

@@ -97,7 +97,10 @@ const SECRET_NAMES: SecretName[] = ['JWT_SECRET', 'CARD_ENCRYPTION_KEY', 'CVV_KE
  * Outside production a missing secret is generated once and kept in `<dataDir>/secrets.json`,
  * so a restart keeps tokens valid and encrypted card numbers readable.
  */
-function loadOrCreateSecrets(dataDir: string, given: Partial<Record<SecretName, string>>): Record<SecretName, Buffer> {
+function loadOrCreateSecrets(
+  dataDir: string,
+  given: Partial<Record<SecretName, string>>,
+): Record<SecretName, Buffer> {
   const file = join(dataDir, 'secrets.json');
   let stored: Partial<Record<SecretName, string>> = {};
   if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
@@ -137,7 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(e.DATA_DIR);
   const secrets = production
     ? Object.fromEntries(SECRET_NAMES.map((n) => [n, Buffer.from(e[n]!, 'hex')]))
-    : loadOrCreateSecrets(dataDir, { JWT_SECRET: e.JWT_SECRET, CARD_ENCRYPTION_KEY: e.CARD_ENCRYPTION_KEY, CVV_KEY: e.CVV_KEY });
+    : loadOrCreateSecrets(dataDir, {
+        JWT_SECRET: e.JWT_SECRET,
+        CARD_ENCRYPTION_KEY: e.CARD_ENCRYPTION_KEY,
+        CVV_KEY: e.CVV_KEY,
+      });
 
   return {
     env: e.NODE_ENV,
@@ -149,10 +156,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     dataDir,
     logLevel: e.LOG_LEVEL,
-    allowedOrigins: e.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY === 'true',
-    secrets: { jwt: secrets.JWT_SECRET!, cardEncryption: secrets.CARD_ENCRYPTION_KEY!, cvv: secrets.CVV_KEY! },
+    secrets: {
+      jwt: secrets.JWT_SECRET!,
+      cardEncryption: secrets.CARD_ENCRYPTION_KEY!,
+      cvv: secrets.CVV_KEY!,
+    },
     limits: {
       maxDepth: e.MAX_QUERY_DEPTH,
       maxAliases: e.MAX_ALIASES,

@@ -19,7 +19,12 @@ async function main(): Promise<void> {
   const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
   const server = await createServer(config, { log: createLogger('warn') });
   try {
-    const user = await server.services.auth.createAdmin(server.orm.em.fork(), values.email, values.password, values.name);
+    const user = await server.services.auth.createAdmin(
+      server.orm.em.fork(),
+      values.email,
+      values.password,
+      values.name,
+    );
     console.log(`admin ready: ${user.email} (roles ${user.roles.join(', ')})`);
   } finally {
     await server.close();

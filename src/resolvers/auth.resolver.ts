@@ -1,6 +1,13 @@
 import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
 import type { RequestContext } from '../server/context';
-import { AuthPayload, RefreshTokenInput, RefreshTokenPayload, SignInInput, SignOutPayload, SignUpInput } from '../schema/auth/auth.types';
+import {
+  AuthPayload,
+  RefreshTokenInput,
+  RefreshTokenPayload,
+  SignInInput,
+  SignOutPayload,
+  SignUpInput,
+} from '../schema/auth/auth.types';
 import { PayloadErrors } from '../schema/common/payload';
 import { userType } from '../schema/user/user.type';
 
@@ -8,16 +15,23 @@ import { userType } from '../schema/user/user.type';
 export class AuthResolver {
   @Mutation(() => AuthPayload, { description: 'Create an account and sign in. Works without a token.' })
   @UseMiddleware(PayloadErrors)
-  async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: RequestContext): Promise<Partial<AuthPayload>> {
+  async signUp(
+    @Arg('input', () => SignUpInput) input: SignUpInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Partial<AuthPayload>> {
     const s = await ctx.services.auth.signUp(ctx, input);
     return { accessToken: s.accessToken, refreshToken: s.refreshToken, user: userType(s.user) };
   }
 
   @Mutation(() => AuthPayload, {
-    description: 'Sign in with email and password. Five failures in 15 minutes lock the email for 15 minutes.',
+    description:
+      'Sign in with email and password. Five failures in 15 minutes lock the email for 15 minutes.',
   })
   @UseMiddleware(PayloadErrors)
-  async signIn(@Arg('input', () => SignInInput) input: SignInInput, @Ctx() ctx: RequestContext): Promise<Partial<AuthPayload>> {
+  async signIn(
+    @Arg('input', () => SignInInput) input: SignInInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Partial<AuthPayload>> {
     const s = await ctx.services.auth.signIn(ctx, input);
     return { accessToken: s.accessToken, refreshToken: s.refreshToken, user: userType(s.user) };
   }
@@ -33,7 +47,9 @@ export class AuthResolver {
     return ctx.services.auth.refresh(ctx, input.refreshToken);
   }
 
-  @Mutation(() => SignOutPayload, { description: "End the current session: its refresh tokens stop working." })
+  @Mutation(() => SignOutPayload, {
+    description: 'End the current session: its refresh tokens stop working.',
+  })
   @UseMiddleware(PayloadErrors)
   async signOut(@Ctx() ctx: RequestContext): Promise<Partial<SignOutPayload>> {
     await ctx.services.auth.signOut(ctx);

@@ -4,4 +4,9 @@ import { NodeResolver } from './node.resolver';
 import { NotificationResolver } from './notification.resolver';
 import { UserResolver } from './user.resolver';
 
-export const resolvers: NonEmptyArray<Function> = [AuthResolver, UserResolver, NotificationResolver, NodeResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  AuthResolver,
+  UserResolver,
+  NotificationResolver,
+  NodeResolver,
+];

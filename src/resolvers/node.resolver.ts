@@ -29,7 +29,10 @@ const fetchers: Record<string, Fetch> = {
 @Resolver()
 export class NodeResolver {
   @Authorized()
-  @Query(() => Node, { nullable: true, description: 'Any object by its global id (Relay); null if absent or not yours.' })
+  @Query(() => Node, {
+    nullable: true,
+    description: 'Any object by its global id (Relay); null if absent or not yours.',
+  })
   async node(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Node | null> {
     const parsed = fromGlobalId(id);
     const fetch = parsed && fetchers[parsed.type];

@@ -26,7 +26,9 @@ export function parseSince(since: string | null | undefined): string | null {
 @Resolver()
 export class NotificationResolver {
   @Authorized()
-  @Mutation(() => MarkNotificationsReadPayload, { description: "Mark some of the caller's notifications read." })
+  @Mutation(() => MarkNotificationsReadPayload, {
+    description: "Mark some of the caller's notifications read.",
+  })
   @UseMiddleware(PayloadErrors)
   async markNotificationsRead(
     @Arg('input', () => MarkNotificationsReadInput) input: MarkNotificationsReadInput,
@@ -37,7 +39,8 @@ export class NotificationResolver {
   }
 
   @Subscription(() => NotificationEvent, {
-    description: "The caller's new notifications, live. Pass `since` (a cursor) to first receive what was missed.",
+    description:
+      "The caller's new notifications, live. Pass `since` (a cursor) to first receive what was missed.",
     subscribe: async ({ args, context }) => {
       const ctx = context as RequestContext;
       if (!ctx.viewer) throw unauthenticated();

@@ -15,14 +15,21 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<Reques
             const code = String(err.extensions?.code ?? 'NONE');
             metrics.errors.inc({ code: isClientError(err) ? code : 'INTERNAL_SERVER_ERROR' });
             if (!isClientError(err)) {
-              contextValue.log.error({ err: unwrapResolverError(err), path: err.path, operationName }, 'unexpected error');
+              contextValue.log.error(
+                { err: unwrapResolverError(err), path: err.path, operationName },
+                'unexpected error',
+              );
             }
           }
         },
         async willSendResponse(rc: GraphQLRequestContext<RequestContext>) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           metrics.requestDuration.observe(
-            { operation: metrics.operationLabel(rc.operationName), type: rc.operation?.operation ?? 'unknown', transport: 'http' },
+            {
+              operation: metrics.operationLabel(rc.operationName),
+              type: rc.operation?.operation ?? 'unknown',
+              transport: 'http',
+            },
             seconds,
           );
         },

@@ -66,7 +66,8 @@ export async function createServer(config: Config, options: { log?: Logger } = {
   const log = options.log ?? createLogger(config.logLevel);
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+    for (const c of cleanups.reverse())
+      await c().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
   };
 
   try {
@@ -96,7 +97,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       rateLimiter = new MemoryRateLimiter();
     }
     cleanups.push(() => bus.close());
-    const relay = new OutboxRelay(knex, bus, log, config.relayPollMs);
+    const relay = new OutboxRelay(databaseUrl, bus, log, config.relayPollMs);
     const live = new LiveHub(knex, bus, log);
     cleanups.push(() => live.close());
 
@@ -134,7 +135,11 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       formatError: (formatted, error) => maskError(formatted, error, config.env === 'production'),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
-        { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
+        {
+          async serverWillStart() {
+            return { drainServer: () => ws.dispose() };
+          },
+        },
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginCacheControlDisabled(),
         observabilityPlugin(metrics),
@@ -151,7 +156,13 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
         log.debug(
-          { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+          {
+            requestId,
+            method: req.method,
+            path: req.path,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          },
           'http request',
         );
       });
@@ -169,7 +180,9 @@ export async function createServer(config: Config, options: { log?: Logger } = {
         ),
         bus.ping(),
       ]);
-      res.status(db && redis ? 200 : 503).json({ status: db && redis ? 'ready' : 'unavailable', database: db, redis });
+      res
+        .status(db && redis ? 200 : 503)
+        .json({ status: db && redis ? 'ready' : 'unavailable', database: db, redis });
     });
     app.get('/metrics', async (_req, res) => {
       metrics.openSubscriptions.set(live.openStreams);
@@ -199,7 +212,10 @@ export async function createServer(config: Config, options: { log?: Logger } = {
 
     app.use(
       '/graphql',
-      express.json({ limit: config.bodyLimitBytes, type: ['application/json', 'application/graphql-response+json'] }),
+      express.json({
+        limit: config.bodyLimitBytes,
+        type: ['application/json', 'application/graphql-response+json'],
+      }),
       tokenLimit,
       expressMiddleware(apollo, {
         context: async ({ req }) => {
@@ -218,18 +234,24 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     );
 
     // Body-parser failures as GraphQL-shaped errors, never HTML or stack traces.
-    app.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
-      const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-      if (status === 500) log.error({ err, requestId: res.locals.requestId }, 'http error');
-      const message =
-        err.type === 'entity.too.large'
-          ? `Request body too large (limit ${config.bodyLimitBytes} bytes).`
-          : status === 500
-            ? 'Internal server error'
-            : 'The request body is not valid JSON.';
-      res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
-      void req;
-    });
+    app.use(
+      (err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+        const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+        if (status === 500) log.error({ err, requestId: res.locals.requestId }, 'http error');
+        const message =
+          err.type === 'entity.too.large'
+            ? `Request body too large (limit ${config.bodyLimitBytes} bytes).`
+            : status === 500
+              ? 'Internal server error'
+              : 'The request body is not valid JSON.';
+        res.status(status).json({
+          errors: [
+            { message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } },
+          ],
+        });
+        void req;
+      },
+    );
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -32,10 +32,19 @@ export function isClientError(error: unknown): boolean {
  * INTERNAL_SERVER_ERROR with no message, stack, SQL or path details from the server. The
  * original is logged by the logging plugin with the request id.
  */
-export function maskError(formatted: GraphQLFormattedError, error: unknown, hideSuggestions: boolean): GraphQLFormattedError {
+export function maskError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  hideSuggestions: boolean,
+): GraphQLFormattedError {
   if (isClientError(error)) {
     const { extensions, ...rest } = formatted;
-    const { stacktrace: _s, exception: _e, http: _h, ...safe } = (extensions ?? {}) as Record<string, unknown>;
+    const {
+      stacktrace: _s,
+      exception: _e,
+      http: _h,
+      ...safe
+    } = (extensions ?? {}) as Record<string, unknown>;
     const message = hideSuggestions ? rest.message.replace(/ ?Did you mean .*\?$/, '') : rest.message;
     return { ...rest, message, extensions: safe };
   }

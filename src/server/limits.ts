@@ -1,4 +1,4 @@
-import { GraphQLError, Lexer, Source, TokenKind, type ValidationRule } from 'graphql';
+import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext, type ValidationRule } from 'graphql';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -17,11 +17,19 @@ export interface QueryLimits {
 }
 
 export function createQueryLimits(limits: Config['limits']): QueryLimits {
+  // Report through the validation context (graphql-armor throws by default, which would
+  // abort validation with an unexpected error instead of a validation failure).
+  const report = {
+    exposeLimits: true,
+    propagateOnRejection: false,
+    onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)],
+  };
   const rules: ValidationRule[] = [
-    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true }),
-    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }),
-    maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }),
-    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true }),
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...report }),
+    // __typename is not exempt: a flood of it costs as much to parse and answer as any field.
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...report }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }),
+    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, ...report }),
   ] as ValidationRule[];
 
   // Documents already counted, so hot operations are lexed once.

@@ -1,5 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, getOperationAST, type GraphQLSchema, type DocumentNode } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  getOperationAST,
+  type GraphQLSchema,
+  type DocumentNode,
+} from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -21,7 +29,11 @@ interface SocketState {
 type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
 
 /** A browser may connect from an allowed origin or the server's own; other clients send no Origin. */
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: string[],
+): boolean {
   if (!origin) return true;
   if (allowed.includes(origin) || allowed.includes('*')) return true;
   try {
@@ -57,8 +69,13 @@ export function attachWebSocket(args: {
     server: args.httpServer,
     path: '/graphql',
     maxPayload: config.limits.wsMaxPayloadBytes,
-    verifyClient: ({ origin, req }: { origin: string; req: IncomingMessage }) =>
-      originAllowed(origin || undefined, req.headers.host, config.allowedOrigins),
+    verifyClient: (
+      { origin, req }: { origin: string; req: IncomingMessage },
+      done: (ok: boolean, code?: number, message?: string) => void,
+    ) =>
+      originAllowed(origin || undefined, req.headers.host, config.allowedOrigins)
+        ? done(true)
+        : done(false, 403, 'Origin not allowed'),
   });
   wss.on('connection', (socket) => {
     metrics.openSockets.inc();
@@ -87,7 +104,11 @@ export function attachWebSocket(args: {
       onSubscribe: (ctx, id, payload) => {
         const state = ctx.extra.state!;
         if (state.operations.size >= config.limits.wsMaxSubscriptions) {
-          return [new GraphQLError(`At most ${config.limits.wsMaxSubscriptions} operations may be open on one connection.`)];
+          return [
+            new GraphQLError(
+              `At most ${config.limits.wsMaxSubscriptions} operations may be open on one connection.`,
+            ),
+          ];
         }
         const tooMany = args.limits.checkTokens(payload.query);
         if (tooMany) return [tooMany];
@@ -114,7 +135,13 @@ export function attachWebSocket(args: {
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: buildContext({ services, em: args.orm.em, viewer: state.viewer, requestId, ip: state.ip }),
+          contextValue: buildContext({
+            services,
+            em: args.orm.em,
+            viewer: state.viewer,
+            requestId,
+            ip: state.ip,
+          }),
         };
       },
       onError: (ctx, id, _payload, errors) => {
@@ -124,7 +151,8 @@ export function attachWebSocket(args: {
       onNext: (_ctx, _id, _payload, _args, result) => {
         if ('errors' in result && result.errors?.length) {
           for (const e of result.errors) {
-            if (!isClientError(e)) services.log.error({ err: e.originalError ?? e, path: e.path }, 'websocket operation error');
+            if (!isClientError(e))
+              services.log.error({ err: e.originalError ?? e, path: e.path }, 'websocket operation error');
           }
           return {
             ...result,

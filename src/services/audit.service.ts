@@ -14,7 +14,11 @@ export interface AuditRecord {
 export class AuditService {
   constructor(private readonly clock: Clock) {}
 
-  record(tx: Tx, ctx: { requestId: string; viewer?: { userId: string } | null } | null, entry: AuditRecord): void {
+  record(
+    tx: Tx,
+    ctx: { requestId: string; viewer?: { userId: string } | null } | null,
+    entry: AuditRecord,
+  ): void {
     tx.em.persist(
       tx.em.create(AuditEntry, {
         at: this.clock.now(),

@@ -52,7 +52,8 @@ export class AuthService {
     const name = input.name.trim();
     const roles = input.roles?.length ? [...new Set(input.roles)] : [Role.BORROWER];
     const errors = new FieldErrors();
-    if (!EMAIL.test(email) || email.length > 254) errors.add(['input', 'email'], 'Enter a valid email address.');
+    if (!EMAIL.test(email) || email.length > 254)
+      errors.add(['input', 'email'], 'Enter a valid email address.');
     if (input.password.length < 8) errors.add(['input', 'password'], 'Use at least 8 characters.');
     if (input.password.length > 128) errors.add(['input', 'password'], 'Use at most 128 characters.');
     if (!name) errors.add(['input', 'name'], 'Enter your name.');
@@ -70,13 +71,27 @@ export class AuthService {
         tx.em.persist(user);
         await tx.em.flush();
         const session = await this.openSession(tx.em, user);
-        this.s.notifications.notify(tx, user.id, NotificationKind.WELCOME, 'Welcome', `Welcome, ${name}. Your account is ready.`);
-        this.s.audit.record(tx, ctx, { action: 'user.sign_up', objectId: user.id, actorId: user.id, changes: { roles } });
+        this.s.notifications.notify(
+          tx,
+          user.id,
+          NotificationKind.WELCOME,
+          'Welcome',
+          `Welcome, ${name}. Your account is ready.`,
+        );
+        this.s.audit.record(tx, ctx, {
+          action: 'user.sign_up',
+          objectId: user.id,
+          actorId: user.id,
+          changes: { roles },
+        });
         return session;
       });
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
-        throw new DomainError(UserErrorCode.EMAIL_TAKEN, 'An account with this email already exists.', ['input', 'email']);
+        throw new DomainError(UserErrorCode.EMAIL_TAKEN, 'An account with this email already exists.', [
+          'input',
+          'email',
+        ]);
       }
       throw err;
     }
@@ -90,15 +105,20 @@ export class AuthService {
     const { limits } = this.s.config;
     const email = normalizeEmail(input.email);
     const limiter = this.s.rateLimiter;
-    const limited = () => new DomainError(UserErrorCode.RATE_LIMITED, 'Too many sign-in attempts. Try again in 15 minutes.');
+    const limited = () =>
+      new DomainError(UserErrorCode.RATE_LIMITED, 'Too many sign-in attempts. Try again in 15 minutes.');
 
-    if ((await limiter.hit(`signin:addr:${ctx.ip}`, limits.signInWindowMs)) > limits.signInAttemptsPerAddress) {
+    if (
+      (await limiter.hit(`signin:addr:${ctx.ip}`, limits.signInWindowMs)) > limits.signInAttemptsPerAddress
+    ) {
       throw limited();
     }
     if (await limiter.isBlocked(`signin:lock:${email}`)) throw limited();
 
     const user = await ctx.em.findOne(User, { email, deletedAt: null });
-    const ok = await argon2.verify(user?.passwordHash ?? (await this.dummyHash), input.password).catch(() => false);
+    const ok = await argon2
+      .verify(user?.passwordHash ?? (await this.dummyHash), input.password)
+      .catch(() => false);
     if (!user || !ok) {
       const failures = await limiter.hit(`signin:fail:${email}`, limits.signInWindowMs);
       if (failures >= limits.signInFailuresPerEmail) {
@@ -123,11 +143,19 @@ export class AuthService {
   async refresh(ctx: RequestContext, token: string): Promise<Omit<Session, 'user'>> {
     const hash = TokenService.hash(token);
     const outcome = await this.s.tx.run(ctx.em, async (tx) => {
-      const row = await tx.em.findOne(RefreshToken, { tokenHash: hash }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const row = await tx.em.findOne(
+        RefreshToken,
+        { tokenHash: hash },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
       const now = new Date();
       if (!row || row.revokedAt || row.expiresAt <= now) return { ok: false as const };
       if (row.usedAt) {
-        await tx.em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: now });
+        await tx.em.nativeUpdate(
+          RefreshToken,
+          { familyId: row.familyId, revokedAt: null },
+          { revokedAt: now },
+        );
         this.s.audit.record(tx, ctx, {
           action: 'session.reuse_detected',
           objectId: row.familyId,
@@ -152,7 +180,10 @@ export class AuthService {
       return { ok: true as const, accessToken, refreshToken: next.token };
     });
     if (!outcome.ok) {
-      throw new DomainError(UserErrorCode.INVALID_TOKEN, 'This session has ended. Sign in again.', ['input', 'refreshToken']);
+      throw new DomainError(UserErrorCode.INVALID_TOKEN, 'This session has ended. Sign in again.', [
+        'input',
+        'refreshToken',
+      ]);
     }
     return { accessToken: outcome.accessToken, refreshToken: outcome.refreshToken };
   }
@@ -168,12 +199,21 @@ export class AuthService {
         { familyId: viewer.sessionId!, userId: viewer.userId, revokedAt: null },
         { revokedAt: new Date() },
       );
-      this.s.audit.record(tx, ctx, { action: 'user.sign_out', objectId: viewer.sessionId!, actorId: viewer.userId });
+      this.s.audit.record(tx, ctx, {
+        action: 'user.sign_out',
+        objectId: viewer.sessionId!,
+        actorId: viewer.userId,
+      });
     });
   }
 
   /** Command-line bootstrap of an administrator (never reachable through the API). */
-  async createAdmin(em: EntityManager, email: string, password: string, name = 'Administrator'): Promise<User> {
+  async createAdmin(
+    em: EntityManager,
+    email: string,
+    password: string,
+    name = 'Administrator',
+  ): Promise<User> {
     const normalized = normalizeEmail(email);
     if (!EMAIL.test(normalized)) throw new Error('invalid email');
     if (password.length < 12) throw new Error('admin passwords need at least 12 characters');
@@ -182,12 +222,24 @@ export class AuthService {
       const existing = await tx.em.findOne(User, { email: normalized });
       const now = this.s.clock.now();
       const user =
-        existing ?? tx.em.create(User, { email: normalized, name, passwordHash, roles: [], createdAt: now, updatedAt: now });
+        existing ??
+        tx.em.create(User, {
+          email: normalized,
+          name,
+          passwordHash,
+          roles: [],
+          createdAt: now,
+          updatedAt: now,
+        });
       user.passwordHash = passwordHash;
       if (!user.roles.includes(Role.ADMIN)) user.roles = [...user.roles, Role.ADMIN];
       tx.em.persist(user);
       await tx.em.flush();
-      this.s.audit.record(tx, null, { action: 'user.make_admin', objectId: user.id, changes: { roles: user.roles } });
+      this.s.audit.record(tx, null, {
+        action: 'user.make_admin',
+        objectId: user.id,
+        changes: { roles: user.roles },
+      });
       return user;
     });
   }

@@ -35,10 +35,11 @@ export class IdempotencyService {
     input: Record<string, unknown>,
   ): Promise<Claim<R>> {
     if (key.length < 1 || key.length > 100) {
-      throw new DomainError(UserErrorCode.INVALID_INPUT, 'The idempotency key must have 1 to 100 characters.', [
-        'input',
-        'idempotencyKey',
-      ]);
+      throw new DomainError(
+        UserErrorCode.INVALID_INPUT,
+        'The idempotency key must have 1 to 100 characters.',
+        ['input', 'idempotencyKey'],
+      );
     }
     const hash = hashInput(operation, input);
     const conn = tx.em.getConnection();

@@ -36,8 +36,22 @@ export class NotificationService {
   constructor(private readonly s: Services) {}
 
   /** Stores a notification and announces it live, in the caller's transaction. */
-  notify(tx: Tx, userId: string, kind: NotificationKind, title: string, body: string, data?: Record<string, unknown>): Notification {
-    const n = tx.em.create(Notification, { userId, kind, title, body, data: data ?? null, createdAt: this.s.clock.now() });
+  notify(
+    tx: Tx,
+    userId: string,
+    kind: NotificationKind,
+    title: string,
+    body: string,
+    data?: Record<string, unknown>,
+  ): Notification {
+    const n = tx.em.create(Notification, {
+      userId,
+      kind,
+      title,
+      body,
+      data: data ?? null,
+      createdAt: this.s.clock.now(),
+    });
     tx.em.persist(n);
     tx.emit({
       type: EventType.notificationReceived,
@@ -60,7 +74,8 @@ export class NotificationService {
     const countWhere = { ...where };
     if (args.after != null) {
       const id = decodeCursor(args.after);
-      if (!id) throw new GraphQLError('`after` is not a valid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
+      if (!id)
+        throw new GraphQLError('`after` is not a valid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
       where.id = { $lt: id };
     }
     const [rows, total] = await Promise.all([
@@ -75,12 +90,19 @@ export class NotificationService {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
     const ids = globalIds.map((g) => localId(g, NOTIFICATION_TYPE));
-    const rows = await ctx.em.find(Notification, { id: { $in: ids.filter((x): x is string => !!x) }, userId: viewer.userId });
+    const rows = await ctx.em.find(Notification, {
+      id: { $in: ids.filter((x): x is string => !!x) },
+      userId: viewer.userId,
+    });
     const found = new Set(rows.map((r) => r.id));
     const missing = ids.map((id, i) => (id && found.has(id) ? -1 : i)).filter((i) => i >= 0);
     if (missing.length) {
       throw new DomainError(
-        missing.map((i) => ({ field: ['input', 'ids', String(i)], message: 'No such notification.', code: UserErrorCode.NOT_FOUND })),
+        missing.map((i) => ({
+          field: ['input', 'ids', String(i)],
+          message: 'No such notification.',
+          code: UserErrorCode.NOT_FOUND,
+        })),
       );
     }
     await this.s.tx.run(ctx.em, async (tx) => {
@@ -89,7 +111,11 @@ export class NotificationService {
       if (!unread.length) return;
       await tx.em.nativeUpdate(Notification, { id: { $in: unread }, readAt: null }, { readAt: now });
       for (const r of rows) r.readAt ??= now;
-      this.s.audit.record(tx, ctx, { action: 'notification.mark_read', objectId: viewer.userId, changes: { ids: unread } });
+      this.s.audit.record(tx, ctx, {
+        action: 'notification.mark_read',
+        objectId: viewer.userId,
+        changes: { ids: unread },
+      });
     });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return [...new Set(ids as string[])].map((id) => notificationView(byId.get(id)!));

@@ -189,7 +189,13 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     }
     params.push(PAGE);
     const r = await this.hub.knex.raw<{
-      rows: { cursor: string; type: string; audience: string[]; object_id: string | null; payload: Record<string, unknown> }[];
+      rows: {
+        cursor: string;
+        type: string;
+        audience: string[];
+        object_id: string | null;
+        payload: Record<string, unknown>;
+      }[];
     }>(
       `select cursor, type, audience, object_id, payload from outbox_event where ${where.join(' and ')} order by cursor limit ?`,
       params,

@@ -54,16 +54,26 @@ class EngineBus implements EventBus {
 }
 
 export function createMemoryBus(): EventBus {
-  return new EngineBus(new PubSub(), '', async () => true, async () => undefined);
+  return new EngineBus(
+    new PubSub(),
+    '',
+    async () => true,
+    async () => undefined,
+  );
 }
 
 export function createRedisBus(url: string, prefix: string, log: Logger): EventBus {
-  const common = { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(n * 100, 2000) };
+  const common = {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (n: number) => Math.min(n * 100, 2000),
+  };
   // The publisher fails fast while Redis is away: the relay keeps the events and retries,
   // instead of ioredis queueing them in memory.
   const publisher = new Redis(url, { ...common, enableOfflineQueue: false });
   const subscriber = new Redis(url, { ...common, enableOfflineQueue: true });
-  const onError = (role: string) => (err: Error) => log.warn({ err: err.message, role }, 'redis connection error');
+  const onError = (role: string) => (err: Error) =>
+    log.warn({ err: err.message, role }, 'redis connection error');
   publisher.on('error', onError('publisher'));
   subscriber.on('error', onError('subscriber'));
 
@@ -107,6 +117,8 @@ export function createRedisBus(url: string, prefix: string, log: Logger): EventB
 /** Redis client for rate limits and other short-lived counters (shares the key prefix). */
 export function createRedisClient(url: string, log: Logger): Redis {
   const client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  client.on('error', (err: Error) => log.warn({ err: err.message, role: 'commands' }, 'redis connection error'));
+  client.on('error', (err: Error) =>
+    log.warn({ err: err.message, role: 'commands' }, 'redis connection error'),
+  );
   return client;
 }

@@ -1,4 +1,10 @@
-import { MeDocument, RefreshTokenDocument, SignInDocument, SignOutDocument, SignUpDocument } from '../generated/contract';
+import {
+  MeDocument,
+  RefreshTokenDocument,
+  SignInDocument,
+  SignOutDocument,
+  SignUpDocument,
+} from '../generated/contract';
 import { ok, startTestServer, type TestServer } from '../support/server';
 import { signUp, uniqueEmail } from '../support/fixtures';
 
@@ -13,7 +19,9 @@ afterAll(async () => {
 describe('signUp', () => {
   it('creates a borrower by default, returns tokens, and the token signs the user in', async () => {
     const email = uniqueEmail();
-    const res = ok(await s.gql(SignUpDocument, { input: { email, password: 'correct horse', name: 'Ada Lovelace' } }));
+    const res = ok(
+      await s.gql(SignUpDocument, { input: { email, password: 'correct horse', name: 'Ada Lovelace' } }),
+    );
     expect(res.signUp.userErrors).toEqual([]);
     expect(res.signUp.user).toMatchObject({ email, name: 'Ada Lovelace', roles: ['BORROWER'] });
     expect(res.signUp.user!.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -25,7 +33,12 @@ describe('signUp', () => {
   it('keeps several chosen roles', async () => {
     const res = ok(
       await s.gql(SignUpDocument, {
-        input: { email: uniqueEmail(), password: 'correct horse', name: 'Ivy', roles: ['INVESTOR', 'BORROWER'] },
+        input: {
+          email: uniqueEmail(),
+          password: 'correct horse',
+          name: 'Ivy',
+          roles: ['INVESTOR', 'BORROWER'],
+        },
       }),
     );
     expect(res.signUp.user!.roles.sort()).toEqual(['BORROWER', 'INVESTOR']);
@@ -34,10 +47,16 @@ describe('signUp', () => {
   it('normalises the email, so the same address in other case is taken', async () => {
     const email = uniqueEmail();
     ok(await s.gql(SignUpDocument, { input: { email, password: 'correct horse', name: 'A' } }));
-    const again = ok(await s.gql(SignUpDocument, { input: { email: ` ${email.toUpperCase()} `, password: 'correct horse', name: 'B' } }));
+    const again = ok(
+      await s.gql(SignUpDocument, {
+        input: { email: ` ${email.toUpperCase()} `, password: 'correct horse', name: 'B' },
+      }),
+    );
     expect(again.signUp.user).toBeNull();
     expect(again.signUp.accessToken).toBeNull();
-    expect(again.signUp.userErrors).toEqual([{ field: ['input', 'email'], message: expect.any(String), code: 'EMAIL_TAKEN' }]);
+    expect(again.signUp.userErrors).toEqual([
+      { field: ['input', 'email'], message: expect.any(String), code: 'EMAIL_TAKEN' },
+    ]);
   });
 
   it.each([
@@ -54,13 +73,17 @@ describe('signUp', () => {
     expect(res.signUp.userErrors).toEqual([expect.objectContaining({ field: ['input', field], code })]);
     // nothing stored: the address is still free
     if (!('email' in override)) {
-      const retry = ok(await s.gql(SignUpDocument, { input: { email, password: 'correct horse', name: 'Valid Name' } }));
+      const retry = ok(
+        await s.gql(SignUpDocument, { input: { email, password: 'correct horse', name: 'Valid Name' } }),
+      );
       expect(retry.signUp.userErrors).toEqual([]);
     }
   });
 
   it('rejects a malformed input type at the GraphQL layer', async () => {
-    const res = await s.gql(SignUpDocument, { input: { email: 'a@b.co', password: 'x', name: 'y', roles: ['KING'] } } as never);
+    const res = await s.gql(SignUpDocument, {
+      input: { email: 'a@b.co', password: 'x', name: 'y', roles: ['KING'] },
+    } as never);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
@@ -69,7 +92,9 @@ describe('signUp', () => {
 describe('signIn', () => {
   it('signs in with the right password, whatever the email case', async () => {
     const { email } = await signUp(s);
-    const res = ok(await s.gql(SignInDocument, { input: { email: email.toUpperCase(), password: 'correct horse' } }));
+    const res = ok(
+      await s.gql(SignInDocument, { input: { email: email.toUpperCase(), password: 'correct horse' } }),
+    );
     expect(res.signIn.userErrors).toEqual([]);
     expect(res.signIn.user!.email).toBe(email);
     const me = ok(await s.gql(MeDocument, {}, { token: res.signIn.accessToken }));
@@ -79,8 +104,12 @@ describe('signIn', () => {
   it('answers the same for a wrong password and an unknown email', async () => {
     const { email } = await signUp(s);
     const wrong = ok(await s.gql(SignInDocument, { input: { email, password: 'wrong password' } }));
-    const unknown = ok(await s.gql(SignInDocument, { input: { email: uniqueEmail(), password: 'wrong password' } }));
-    expect(wrong.signIn.userErrors).toEqual([{ field: null, message: 'Email or password is incorrect.', code: 'INVALID_CREDENTIALS' }]);
+    const unknown = ok(
+      await s.gql(SignInDocument, { input: { email: uniqueEmail(), password: 'wrong password' } }),
+    );
+    expect(wrong.signIn.userErrors).toEqual([
+      { field: null, message: 'Email or password is incorrect.', code: 'INVALID_CREDENTIALS' },
+    ]);
     expect(unknown.signIn.userErrors).toEqual(wrong.signIn.userErrors);
     expect(wrong.signIn.accessToken).toBeNull();
   });
@@ -132,7 +161,9 @@ describe('refresh tokens and sign-out', () => {
     expect(first.refreshToken.refreshToken).not.toBe(refreshToken);
     const me = ok(await s.gql(MeDocument, {}, { token: first.refreshToken.accessToken }));
     expect(me.me).not.toBeNull();
-    const second = ok(await s.gql(RefreshTokenDocument, { input: { refreshToken: first.refreshToken.refreshToken! } }));
+    const second = ok(
+      await s.gql(RefreshTokenDocument, { input: { refreshToken: first.refreshToken.refreshToken! } }),
+    );
     expect(second.refreshToken.userErrors).toEqual([]);
   });
 
@@ -144,7 +175,9 @@ describe('refresh tokens and sign-out', () => {
       { field: ['input', 'refreshToken'], message: expect.any(String), code: 'INVALID_TOKEN' },
     ]);
     // the legitimate successor is revoked too
-    const after = ok(await s.gql(RefreshTokenDocument, { input: { refreshToken: rotated.refreshToken.refreshToken! } }));
+    const after = ok(
+      await s.gql(RefreshTokenDocument, { input: { refreshToken: rotated.refreshToken.refreshToken! } }),
+    );
     expect(after.refreshToken.userErrors[0]!.code).toBe('INVALID_TOKEN');
   });
 
@@ -156,7 +189,9 @@ describe('refresh tokens and sign-out', () => {
 
   it('signOut revokes the current session only', async () => {
     const a = await signUp(s);
-    const other = ok(await s.gql(SignInDocument, { input: { email: a.email, password: 'correct horse' } })).signIn;
+    const other = ok(
+      await s.gql(SignInDocument, { input: { email: a.email, password: 'correct horse' } }),
+    ).signIn;
     const out = ok(await s.gql(SignOutDocument, {}, { token: a.accessToken }));
     expect(out.signOut).toEqual({ ok: true, userErrors: [] });
     const dead = ok(await s.gql(RefreshTokenDocument, { input: { refreshToken: a.refreshToken } }));
@@ -183,7 +218,10 @@ describe('me and tokens', () => {
 
   it('access tokens last 15 minutes', async () => {
     const { accessToken } = await signUp(s);
-    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { exp: number; iat: number };
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as {
+      exp: number;
+      iat: number;
+    };
     expect(claims.exp - claims.iat).toBe(15 * 60);
   });
 

@@ -105,7 +105,11 @@ withRedis('a change rolled back', () => {
     await notify(s, u.id, 'after');
     expect((await sub.next()).data!.notificationReceived.notification.title).toBe('after');
     expect(sub.results).toHaveLength(3);
-    await waitFor(async () => (await fetch(s.url.replace('/graphql', '/readyz'))).status === 200, 5000, 'ready again');
+    await waitFor(
+      async () => (await fetch(s.url.replace('/graphql', '/readyz'))).status === 200,
+      5000,
+      'ready again',
+    );
     sub.dispose();
   });
 });

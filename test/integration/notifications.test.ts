@@ -1,4 +1,9 @@
-import { MarkNotificationsReadDocument, MyNotificationsDocument, NodeDocument, NotificationReceivedDocument } from '../generated/contract';
+import {
+  MarkNotificationsReadDocument,
+  MyNotificationsDocument,
+  NodeDocument,
+  NotificationReceivedDocument,
+} from '../generated/contract';
 import { notify, signUp, type SignedUp } from '../support/fixtures';
 import { listen, subscribe } from '../support/live';
 import { ok, startTestServer, type TestServer } from '../support/server';
@@ -29,7 +34,13 @@ describe('notifications', () => {
     const mine = (await list(u)).edges[0]!.node.id;
     const theirs = (await list(other)).edges[0]!.node.id;
 
-    const refused = ok(await s.gql(MarkNotificationsReadDocument, { input: { ids: [mine, theirs] } }, { token: u.accessToken }));
+    const refused = ok(
+      await s.gql(
+        MarkNotificationsReadDocument,
+        { input: { ids: [mine, theirs] } },
+        { token: u.accessToken },
+      ),
+    );
     expect(refused.markNotificationsRead.notifications).toBeNull();
     expect(refused.markNotificationsRead.userErrors).toEqual([
       { field: ['input', 'ids', '1'], message: 'No such notification.', code: 'NOT_FOUND' },
@@ -37,7 +48,9 @@ describe('notifications', () => {
     expect((await list(u, { unreadOnly: true })).totalCount).toBe(1);
     expect((await list(other, { unreadOnly: true })).totalCount).toBe(1);
 
-    const done = ok(await s.gql(MarkNotificationsReadDocument, { input: { ids: [mine] } }, { token: u.accessToken }));
+    const done = ok(
+      await s.gql(MarkNotificationsReadDocument, { input: { ids: [mine] } }, { token: u.accessToken }),
+    );
     expect(done.markNotificationsRead.userErrors).toEqual([]);
     expect(done.markNotificationsRead.notifications![0]!.readAt).toEqual(expect.any(String));
     expect((await list(u, { unreadOnly: true })).totalCount).toBe(0);
@@ -49,13 +62,26 @@ describe('notifications', () => {
     for (let i = 1; i <= 4; i++) await notify(s, u.id, `n${i}`);
     const PAGE = `query($first: Int, $after: String) { me { notifications(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { title } } } } }`;
-    type Page = { me: { notifications: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string }; edges: { cursor: string; node: { title: string } }[] } } };
+    type Page = {
+      me: {
+        notifications: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string };
+          edges: { cursor: string; node: { title: string } }[];
+        };
+      };
+    };
     const p1 = (ok(await s.gql(PAGE, { first: 2 }, { token: u.accessToken })) as Page).me.notifications;
     expect(p1.totalCount).toBe(5);
     expect(p1.edges.map((e) => e.node.title)).toEqual(['n4', 'n3']);
-    expect(p1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, endCursor: p1.edges[1]!.cursor });
-    const p2 = (ok(await s.gql(PAGE, { first: 10, after: p1.pageInfo.endCursor }, { token: u.accessToken })) as Page).me
-      .notifications;
+    expect(p1.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      endCursor: p1.edges[1]!.cursor,
+    });
+    const p2 = (
+      ok(await s.gql(PAGE, { first: 10, after: p1.pageInfo.endCursor }, { token: u.accessToken })) as Page
+    ).me.notifications;
     expect(p2.edges.map((e) => e.node.title)).toEqual(['n2', 'n1', 'Welcome']);
     expect(p2.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
     expect(p2.totalCount).toBe(5);
@@ -71,11 +97,17 @@ describe('notifications', () => {
     const u = await signUp(s);
     const other = await signUp(s);
     const id = (await list(u)).edges[0]!.node.id;
-    expect(ok(await s.gql(NodeDocument, { id }, { token: u.accessToken })).node).toEqual({ id, __typename: 'Notification' });
+    expect(ok(await s.gql(NodeDocument, { id }, { token: u.accessToken })).node).toEqual({
+      id,
+      __typename: 'Notification',
+    });
     expect(ok(await s.gql(NodeDocument, { id }, { token: other.accessToken })).node).toBeNull();
     const missing = Buffer.from('Notification:00000000-0000-7000-8000-000000000000').toString('base64url');
     expect(ok(await s.gql(NodeDocument, { id: missing }, { token: other.accessToken })).node).toBeNull();
-    expect(ok(await s.gql(NodeDocument, { id: u.id }, { token: u.accessToken })).node).toEqual({ id: u.id, __typename: 'User' });
+    expect(ok(await s.gql(NodeDocument, { id: u.id }, { token: u.accessToken })).node).toEqual({
+      id: u.id,
+      __typename: 'User',
+    });
     expect(ok(await s.gql(NodeDocument, { id: u.id }, { token: other.accessToken })).node).toBeNull();
     const anon = await s.gql(NodeDocument, { id });
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -18,12 +18,16 @@ describe('the schema', () => {
   });
 
   it('every contract item validates, except those in test/contract-pending.txt, which only shrinks', () => {
-    let out = '';
+    let out: string;
     try {
-      out = execFileSync('node', [join(contractRoot, 'tools', 'check-contract.mjs'), 'src/schema/schema.graphql'], {
-        cwd: root,
-        encoding: 'utf8',
-      });
+      out = execFileSync(
+        'node',
+        [join(contractRoot, 'tools', 'check-contract.mjs'), 'src/schema/schema.graphql'],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      );
     } catch (err) {
       out = String((err as { stdout?: string }).stdout ?? '');
     }
@@ -45,15 +49,18 @@ describe('the schema', () => {
     expect({ unlistedFailures, listedButPassing }).toEqual({ unlistedFailures: [], listedButPassing: [] });
   });
 
-  (existsSync(join(sharedDir, 'contract')) ? it : it.skip)('the vendored contract copy matches ../shared', () => {
-    for (const dir of ['contract', 'tools']) {
-      for (const f of readdirSync(join(sharedDir, dir))) {
-        expect(`${dir}/${f}:\n${readFileSync(join(vendoredDir, dir, f), 'utf8')}`).toBe(
-          `${dir}/${f}:\n${readFileSync(join(sharedDir, dir, f), 'utf8')}`,
-        );
+  (existsSync(join(sharedDir, 'contract')) ? it : it.skip)(
+    'the vendored contract copy matches ../shared',
+    () => {
+      for (const dir of ['contract', 'tools']) {
+        for (const f of readdirSync(join(sharedDir, dir))) {
+          expect(`${dir}/${f}:\n${readFileSync(join(vendoredDir, dir, f), 'utf8')}`).toBe(
+            `${dir}/${f}:\n${readFileSync(join(sharedDir, dir, f), 'utf8')}`,
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the migrations produce exactly the schema the entities describe', async () => {
     const db = await createTestDatabase();

@@ -31,7 +31,12 @@ async function reachablePg(url: string): Promise<boolean> {
 }
 
 async function reachableRedis(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1500,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -45,7 +50,10 @@ async function reachableRedis(url: string): Promise<boolean> {
 
 export default async function globalSetup(): Promise<void> {
   const wantEmbedded = process.env.TEST_EMBEDDED === '1';
-  let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  let adminUrl =
+    process.env.TEST_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
   if (wantEmbedded || !(await reachablePg(adminUrl))) {
     const dir = mkdtempSync(join(tmpdir(), 'credit-test-pg-'));
     globalThis.__embedded = await startEmbeddedPostgres(dir, pino({ level: 'warn' }), 'postgres');
@@ -76,7 +84,8 @@ export default async function globalSetup(): Promise<void> {
   await orm.close(true);
   // MikroORM keeps entity metadata on globalThis; with a single test file Jest runs it in this
   // very process, and metadata from this realm would then break discovery in the test's realm.
-  for (const key of Object.keys(globalThis)) if (key.startsWith('mikro-orm-')) delete (globalThis as Record<string, unknown>)[key];
+  for (const key of Object.keys(globalThis))
+    if (key.startsWith('mikro-orm-')) delete (globalThis as Record<string, unknown>)[key];
 
   process.env.TEST_ADMIN_DATABASE_URL = adminUrl;
   process.env.TEST_TEMPLATE_DATABASE = template;

@@ -18,7 +18,11 @@ export function databaseUrl(name: string): string {
 }
 
 /** A fresh, migrated database cloned from the run's template. */
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  drop: () => Promise<void>;
+}> {
   const name = `${testDbPrefix(Date.now())}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();

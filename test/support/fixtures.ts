@@ -20,7 +20,12 @@ export async function signUp(
   const email = overrides.email ?? uniqueEmail();
   const res = ok(
     await s.gql(SignUpDocument, {
-      input: { email, password: 'correct horse', name: overrides.name ?? 'Test User', roles: overrides.roles },
+      input: {
+        email,
+        password: 'correct horse',
+        name: overrides.name ?? 'Test User',
+        roles: overrides.roles,
+      },
     }),
   ).signUp;
   if (res.userErrors.length) throw new Error(JSON.stringify(res.userErrors));
@@ -36,12 +41,18 @@ export async function makeAdmin(s: TestServer): Promise<SignedUp> {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      query: 'mutation($input: SignInInput!) { signIn(input: $input) { accessToken refreshToken userErrors { code } } }',
+      query:
+        'mutation($input: SignInInput!) { signIn(input: $input) { accessToken refreshToken userErrors { code } } }',
       variables: { input: { email, password } },
     }),
   });
   const body = (await res.json()) as { data: { signIn: { accessToken: string; refreshToken: string } } };
-  return { id: user.id, email, accessToken: body.data.signIn.accessToken, refreshToken: body.data.signIn.refreshToken };
+  return {
+    id: user.id,
+    email,
+    accessToken: body.data.signIn.accessToken,
+    refreshToken: body.data.signIn.refreshToken,
+  };
 }
 
 /**

@@ -3,7 +3,11 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { Client, ExecutionResult } from 'graphql-ws';
 
 /** Polls a condition until it holds, for at most `ms` (never a fixed sleep). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
@@ -77,12 +81,16 @@ export function subscribe<T, V>(
  * Waits until every committed event has been relayed. A subscription without `since`
  * starts from the newest relayed event, so tests that want "only what comes next" settle first.
  */
-export async function settled(s: { app: { orm: { em: { getConnection(): { execute(sql: string): Promise<unknown> } } } } }): Promise<void> {
+export async function settled(s: {
+  app: { orm: { em: { getConnection(): { execute(sql: string): Promise<unknown> } } } };
+}): Promise<void> {
   await waitFor(
     async () => {
-      const rows = (await s.app.orm.em.getConnection().execute(
-        'select count(*)::int as n from outbox_event where published_at is null',
-      )) as { n: number }[];
+      const rows = (await s.app.orm.em
+        .getConnection()
+        .execute('select count(*)::int as n from outbox_event where published_at is null')) as {
+        n: number;
+      }[];
       return rows[0]!.n === 0;
     },
     10_000,
@@ -91,7 +99,10 @@ export async function settled(s: { app: { orm: { em: { getConnection(): { execut
 }
 
 interface LiveServer {
-  app: { services: { live: { openStreams: number } }; orm: { em: { getConnection(): { execute(sql: string): Promise<unknown> } } } };
+  app: {
+    services: { live: { openStreams: number } };
+    orm: { em: { getConnection(): { execute(sql: string): Promise<unknown> } } };
+  };
   ws(token?: string | null): Client;
 }
 

@@ -47,7 +47,12 @@ export const redisAvailable = (): boolean => !!process.env.TEST_REDIS_URL;
  * when Redis is reachable. Pass `database` to run a second instance on the same data.
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; database?: string; redisUrl?: string | null; redisPrefix?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    database?: string;
+    redisUrl?: string | null;
+    redisPrefix?: string;
+  } = {},
 ): Promise<TestServer & { redisPrefix: string }> {
   let drop: (() => Promise<void>) | null = null;
   let databaseUrl = opts.database;

@@ -18,7 +18,10 @@ export class SignUpInput {
   @MaxLength(500)
   name!: string;
 
-  @Field(() => [Role], { nullable: true, description: 'BORROWER (default), INVESTOR, MERCHANT. ADMIN cannot be chosen.' })
+  @Field(() => [Role], {
+    nullable: true,
+    description: 'BORROWER (default), INVESTOR, MERCHANT. ADMIN cannot be chosen.',
+  })
   @IsOptional()
   @ArrayMaxSize(3)
   roles?: Role[] | null;
@@ -47,7 +50,10 @@ export class AuthPayload {
   @Field(() => String, { nullable: true, description: 'JWT for `Authorization: Bearer`, valid 15 minutes.' })
   accessToken?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Exchange it with `refreshToken` for new tokens; single use.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Exchange it with `refreshToken` for new tokens; single use.',
+  })
   refreshToken?: string | null;
 
   @Field(() => UserType, { nullable: true })

@@ -4,7 +4,10 @@ import { DecimalScalar } from './scalars';
 export enum CurrencyCode {
   USD = 'USD',
 }
-registerEnumType(CurrencyCode, { name: 'CurrencyCode', description: 'ISO 4217 currency code. Only USD for now.' });
+registerEnumType(CurrencyCode, {
+  name: 'CurrencyCode',
+  description: 'ISO 4217 currency code. Only USD for now.',
+});
 
 @ObjectType({ description: 'An amount of money: integer cents inside, a two-decimal string outside.' })
 export class Money {
@@ -15,4 +18,7 @@ export class Money {
   currency!: CurrencyCode;
 }
 
-export const money = (cents: number, currency: CurrencyCode = CurrencyCode.USD): Money => ({ amount: cents, currency });
+export const money = (cents: number, currency: CurrencyCode = CurrencyCode.USD): Money => ({
+  amount: cents,
+  currency,
+});

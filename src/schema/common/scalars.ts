@@ -18,7 +18,8 @@ export const DecimalScalar = new GraphQLScalarType<number, string>({
   description:
     'A decimal number as a string. Output always has exactly two decimals ("1500.00"); input accepts at most two ("1500", "1500.5", "-3.25").',
   serialize(value) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('Decimal expects integer cents');
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new TypeError('Decimal expects integer cents');
     return formatCents(value);
   },
   parseValue(value) {
@@ -29,7 +30,8 @@ export const DecimalScalar = new GraphQLScalarType<number, string>({
   },
   parseLiteral(ast) {
     const text = stringLiteral(ast, 'Decimal');
-    if (!isWellFormedDecimal(text)) throw badInput('Decimal must be a string with at most two decimals, like "1500.00"');
+    if (!isWellFormedDecimal(text))
+      throw badInput('Decimal must be a string with at most two decimals, like "1500.00"');
     return parseDecimal(text);
   },
 });
@@ -54,7 +56,8 @@ export const DateScalar = new GraphQLScalarType<string, string>({
     throw new TypeError('Date expects YYYY-MM-DD');
   },
   parseValue(value) {
-    if (typeof value !== 'string' || !isValidDate(value)) throw badInput('Date must be a valid YYYY-MM-DD date');
+    if (typeof value !== 'string' || !isValidDate(value))
+      throw badInput('Date must be a valid YYYY-MM-DD date');
     return value;
   },
   parseLiteral(ast) {
@@ -83,7 +86,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   },
   parseLiteral(ast) {
     const text = stringLiteral(ast, 'DateTime');
-    if (!DATETIME.test(text) || Number.isNaN(Date.parse(text))) throw badInput('DateTime must be an ISO-8601 timestamp');
+    if (!DATETIME.test(text) || Number.isNaN(Date.parse(text)))
+      throw badInput('DateTime must be an ISO-8601 timestamp');
     return new Date(text);
   },
 });

@@ -21,7 +21,8 @@ registerEnumType(UserErrorCode, {
 export class UserError {
   @Field(() => [String], {
     nullable: true,
-    description: 'Path to the input field at fault, e.g. ["input", "amount"]; null when no single field is at fault.',
+    description:
+      'Path to the input field at fault, e.g. ["input", "amount"]; null when no single field is at fault.',
   })
   field!: string[] | null;
 

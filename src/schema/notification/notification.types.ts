@@ -18,7 +18,10 @@ registerEnumType(NotificationKind, {
   },
 });
 
-@ObjectType(NOTIFICATION_TYPE, { implements: Node, description: 'A message to the user, stored and pushed live.' })
+@ObjectType(NOTIFICATION_TYPE, {
+  implements: Node,
+  description: 'A message to the user, stored and pushed live.',
+})
 export class NotificationType extends Node {
   @Field(() => NotificationKind)
   kind!: string;
@@ -29,7 +32,10 @@ export class NotificationType extends Node {
   @Field(() => String)
   body!: string;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'When the user marked it read; null while unread.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When the user marked it read; null while unread.',
+  })
   readAt!: Date | null;
 
   @Field(() => DateTimeScalar)
