@@ -162,3 +162,18 @@ describe('limits over the WebSocket', () => {
     subs.forEach((x) => x.dispose());
   });
 });
+
+describe('field suggestions', () => {
+  it('are shown in development and hidden in production', async () => {
+    const dev = await s.gql('{ mee { id } }');
+    expect(dev.errors?.[0]?.message).toMatch(/Did you mean "me"/);
+    const prod = await startTestServer({ env: { NODE_ENV: 'production' } });
+    try {
+      const res = await prod.gql('{ mee { id } }');
+      expect(res.errors?.[0]?.message).toMatch(/Cannot query field "mee"/);
+      expect(res.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    } finally {
+      await prod.close();
+    }
+  });
+});
