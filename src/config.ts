@@ -39,6 +39,7 @@ export interface Config {
     signInFailuresPerEmail: number;
     signInAttemptsPerAddress: number;
     signInWindowMs: number;
+    simulationsPerMinute: number;
   };
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
@@ -74,9 +75,11 @@ const schema = z.object({
   JWT_SECRET: secretHex,
   CARD_ENCRYPTION_KEY: secretHex,
   CVV_KEY: secretHex,
-  MAX_QUERY_DEPTH: int(12, 1),
+  MAX_QUERY_DEPTH: int(15, 1),
   MAX_ALIASES: int(30, 1),
-  MAX_QUERY_COST: int(5000, 1),
+  // graphql-armor's cost (objects 2, scalars 1, x1.5 per level): the heaviest contract operation
+  // (Account) costs about 27,000; the limit leaves room for it and stops floods.
+  MAX_QUERY_COST: int(100_000, 1),
   MAX_QUERY_TOKENS: int(2000, 10),
   MAX_DIRECTIVES: int(20, 1),
   WS_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024),
@@ -85,6 +88,7 @@ const schema = z.object({
   SIGNIN_FAILURES_PER_EMAIL: int(5, 1),
   SIGNIN_ATTEMPTS_PER_ADDRESS: int(50, 1),
   SIGNIN_WINDOW_MS: int(15 * 60 * 1000, 1000),
+  SIMULATIONS_PER_MINUTE: int(60, 1),
   ACCESS_TOKEN_TTL_SECONDS: int(15 * 60, 1),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
   RELAY_POLL_MS: int(500, 10),
@@ -178,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signInFailuresPerEmail: e.SIGNIN_FAILURES_PER_EMAIL,
       signInAttemptsPerAddress: e.SIGNIN_ATTEMPTS_PER_ADDRESS,
       signInWindowMs: e.SIGNIN_WINDOW_MS,
+      simulationsPerMinute: e.SIMULATIONS_PER_MINUTE,
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

@@ -49,6 +49,22 @@ export class Transactions {
     private readonly log: Logger,
   ) {}
 
+  /** After a commit made outside `run` (a single multi-insert statement) that wrote events. */
+  eventsCommitted(): void {
+    this.relay.kick();
+  }
+
+  /** The outbox row of an event, for a multi-insert statement. */
+  outboxRow(event: NewEvent) {
+    return {
+      type: event.type,
+      audience: event.audience,
+      object_id: event.objectId ?? null,
+      payload: event.payload,
+      created_at: this.clock.now(),
+    };
+  }
+
   /**
    * Runs `work` in one database transaction, flushed and committed at the end. Serialization
    * failures and deadlocks are retried a bounded number of times with jitter; any other

@@ -1,7 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261202Foundation } from './20261202-foundation';
+import { Migration0001Foundation } from './0001-foundation';
+import { Migration0002Applications } from './0002-applications';
 
-/** Every migration, oldest first. Append new ones; never edit one that has shipped. */
+/**
+ * Every migration, in order (names sort in that order too: the migrator relies on it).
+ * Append new ones with the next number; never edit one that has shipped.
+ */
 export const migrations: MigrationObject[] = [
-  { name: '20261202-foundation', class: Migration20261202Foundation },
+  { name: '0001-foundation', class: Migration0001Foundation },
+  { name: '0002-applications', class: Migration0002Applications },
 ];

@@ -1,11 +1,13 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
+import { CreditApplicationResolver } from './credit-application.resolver';
 import { NodeResolver } from './node.resolver';
 import { NotificationResolver } from './notification.resolver';
 import { UserResolver } from './user.resolver';
 
 export const resolvers: NonEmptyArray<Function> = [
   AuthResolver,
+  CreditApplicationResolver,
   UserResolver,
   NotificationResolver,
   NodeResolver,

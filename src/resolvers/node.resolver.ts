@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Notification } from '../entities';
-import { fromGlobalId } from '../lib/global-id';
+import { fromGlobalId, toGlobalId } from '../lib/global-id';
+import { applicationType, decisionType } from '../schema/credit-application/application.types';
+import { APPLICATION_TYPE, DECISION_TYPE } from '../services/credit-application.service';
 import type { RequestContext } from '../server/context';
 import { Node } from '../schema/common/node';
 import { notificationType } from '../schema/notification/notification.types';
@@ -23,6 +25,14 @@ const fetchers: Record<string, Fetch> = {
     const n = await ctx.em.findOne(Notification, { id });
     if (!n || (n.userId !== ctx.viewer?.userId && !ctx.viewer?.isAdmin)) return null;
     return notificationType(notificationView(n));
+  },
+  [APPLICATION_TYPE]: async (ctx, id) => {
+    const v = await ctx.services.applications.get(ctx, toGlobalId(APPLICATION_TYPE, id));
+    return v ? applicationType(v, ctx.services.clock.now()) : null;
+  },
+  [DECISION_TYPE]: async (ctx, id) => {
+    const d = await ctx.services.applications.getDecision(ctx, id);
+    return d ? decisionType(d) : null;
   },
 };
 

@@ -3,6 +3,7 @@ import { forbidden } from '../lib/errors';
 import type { RequestContext } from '../server/context';
 import { NotificationConnection, notificationType } from '../schema/notification/notification.types';
 import { UserType, userType } from '../schema/user/user.type';
+import { ApplicationConnection, applicationType } from '../schema/credit-application/application.types';
 
 @Resolver(() => UserType)
 export class UserResolver {
@@ -10,6 +11,21 @@ export class UserResolver {
   async me(@Ctx() ctx: RequestContext): Promise<UserType | null> {
     const user = await ctx.services.users.me(ctx);
     return user ? userType(user) : null;
+  }
+
+  @FieldResolver(() => ApplicationConnection, { description: "The user's applications, newest first." })
+  async applications(
+    @Root() user: UserType,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const page = await ctx.services.applications.listMine(ctx, user.localId, { first, after });
+    const now = ctx.services.clock.now();
+    return {
+      ...page,
+      edges: page.edges.map((e) => ({ cursor: e.cursor, node: applicationType(e.node, now) })),
+    };
   }
 
   @FieldResolver(() => NotificationConnection, { description: "The user's notifications, newest first." })

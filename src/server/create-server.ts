@@ -20,6 +20,7 @@ import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
 import { AuditService } from '../services/audit.service';
 import { AuthService } from '../services/auth.service';
+import { CreditApplicationService } from '../services/credit-application.service';
 import { IdempotencyService } from '../services/idempotency.service';
 import { NotificationService } from '../services/notification.service';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../services/rate-limiter';
@@ -91,6 +92,18 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       bus = createRedisBus(config.redisUrl, config.redisPrefix, log);
       const redis = createRedisClient(config.redisUrl, log);
       cleanups.push(async () => redis.disconnect());
+      // Commands fail fast while disconnected (no offline queue): wait for the first connection.
+      await new Promise<void>((resolve) => {
+        if (redis.status === 'ready') return resolve();
+        const timer = setTimeout(() => {
+          log.warn('redis not ready after 5 s; rate limits fall back to memory until it is');
+          resolve();
+        }, 5000);
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       rateLimiter = new RedisRateLimiter(redis, config.redisPrefix, log);
     } else {
       bus = createMemoryBus();
@@ -103,7 +116,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
 
     // --- services
     const clock = new Clock();
-    const services = { config, clock, log, live, rateLimiter } as Services;
+    const services = { config, clock, log, live, rateLimiter, knex } as Services;
     Object.assign(services, {
       tx: new Transactions(relay, clock, log),
       tokens: new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds),
@@ -113,6 +126,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     });
     services.notifications = new NotificationService(services);
     services.auth = new AuthService(services);
+    services.applications = new CreditApplicationService(services);
 
     // --- HTTP and WebSocket
     const schema = await buildAppSchema();

@@ -1,6 +1,7 @@
 import { AuditEntry } from '../entities';
 import type { Tx } from '../db/transactions';
 import type { Clock } from '../lib/clock';
+import { uuidv7 } from '../lib/ids';
 
 export interface AuditRecord {
   action: string;
@@ -13,6 +14,19 @@ export interface AuditRecord {
 /** Append-only audit trail, written in the transaction of the change it records. */
 export class AuditService {
   constructor(private readonly clock: Clock) {}
+
+  /** The row, for callers that write with one multi-insert statement. */
+  row(ctx: { requestId: string; viewer?: { userId: string } | null } | null, entry: AuditRecord) {
+    return {
+      id: uuidv7(),
+      at: this.clock.now(),
+      actor_id: entry.actorId !== undefined ? entry.actorId : (ctx?.viewer?.userId ?? null),
+      action: entry.action,
+      object_id: entry.objectId,
+      request_id: ctx?.requestId ?? null,
+      changes: entry.changes ?? null,
+    };
+  }
 
   record(
     tx: Tx,

@@ -1,3 +1,4 @@
+import type { Knex } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Transactions } from '../db/transactions';
 import type { Clock } from '../lib/clock';
@@ -5,6 +6,7 @@ import type { Logger } from '../lib/logger';
 import type { LiveHub } from '../subscriptions/live-stream';
 import type { AuditService } from './audit.service';
 import type { AuthService } from './auth.service';
+import type { CreditApplicationService } from './credit-application.service';
 import type { IdempotencyService } from './idempotency.service';
 import type { NotificationService } from './notification.service';
 import type { RateLimiter } from './rate-limiter';
@@ -17,6 +19,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   tx: Transactions;
+  /** For hot paths that write with one raw statement. */
+  knex: Knex;
   live: LiveHub;
   rateLimiter: RateLimiter;
   tokens: TokenService;
@@ -25,4 +29,5 @@ export interface Services {
   auth: AuthService;
   users: UserService;
   notifications: NotificationService;
+  applications: CreditApplicationService;
 }

@@ -5,7 +5,7 @@ import type { Tx } from '../db/transactions';
 import type { Services } from '.';
 import { DomainError, UserErrorCode, unauthenticated } from '../lib/errors';
 import { localId, toGlobalId } from '../lib/global-id';
-import { EventType } from '../subscriptions/topics';
+import { EventType, type NewEvent } from '../subscriptions/topics';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
 import { GraphQLError } from 'graphql';
 
@@ -53,13 +53,47 @@ export class NotificationService {
       createdAt: this.s.clock.now(),
     });
     tx.em.persist(n);
-    tx.emit({
-      type: EventType.notificationReceived,
-      audience: [userId],
-      objectId: toGlobalId(NOTIFICATION_TYPE, n.id),
-      payload: { id: n.id, kind, title, body, data: data ?? null, createdAt: n.createdAt.toISOString() },
-    });
+    tx.emit(this.event(n));
     return n;
+  }
+
+  /** The row and its live event, for callers that write with one multi-insert statement. */
+  build(userId: string, kind: NotificationKind, title: string, body: string, data?: Record<string, unknown>) {
+    const n = Object.assign(new Notification(), {
+      userId,
+      kind,
+      title,
+      body,
+      data: data ?? null,
+      createdAt: this.s.clock.now(),
+    });
+    const row = {
+      id: n.id,
+      user_id: userId,
+      kind,
+      title,
+      body,
+      data: n.data,
+      read_at: null,
+      created_at: n.createdAt,
+    };
+    return { row, event: this.event(n) };
+  }
+
+  private event(n: Notification): NewEvent {
+    return {
+      type: EventType.notificationReceived,
+      audience: [n.userId],
+      objectId: toGlobalId(NOTIFICATION_TYPE, n.id),
+      payload: {
+        id: n.id,
+        kind: n.kind,
+        title: n.title,
+        body: n.body,
+        data: n.data,
+        createdAt: n.createdAt.toISOString(),
+      },
+    };
   }
 
   /** The caller's notifications, newest first. */

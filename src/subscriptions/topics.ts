@@ -4,6 +4,7 @@
  */
 export const EventType = {
   notificationReceived: 'notificationReceived',
+  applicationUpdated: 'applicationUpdated',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -67,3 +67,37 @@ export async function notify(s: TestServer, userGlobalId: string, title: string)
     return n.id;
   });
 }
+
+/** A prime applicant's loan application (grade A, 7.99%); override any field. */
+export const primeLoan = (overrides: Record<string, unknown> = {}) => ({
+  product: 'PERSONAL_LOAN' as const,
+  amount: '5000.00',
+  termMonths: 36,
+  purpose: 'debt consolidation',
+  dateOfBirth: '1985-04-12',
+  monthlyIncome: '8000.00',
+  monthlyDebt: '500.00',
+  employmentStatus: 'FULL_TIME' as const,
+  creditScore: 780,
+  alternativeData: {
+    onTimeRentMonths: 12,
+    onTimeUtilityMonths: 12,
+    bankAccountAgeMonths: 60,
+    overdraftsLast90Days: 0,
+  },
+  ...overrides,
+});
+
+/** Scores 489: referred to manual review. */
+export const referredLoan = (overrides: Record<string, unknown> = {}) =>
+  primeLoan({
+    creditScore: 450,
+    employmentStatus: 'PART_TIME',
+    alternativeData: {
+      onTimeRentMonths: 0,
+      onTimeUtilityMonths: 0,
+      bankAccountAgeMonths: 60,
+      overdraftsLast90Days: 1,
+    },
+    ...overrides,
+  });

@@ -14,7 +14,12 @@ registerEnumType(NotificationKind, {
   description: 'What a notification is about.',
   valuesConfig: {
     WELCOME: { description: 'The account was created.' },
-    NEW_SIGN_IN: { description: 'Someone signed in to the account.' },
+    APPLICATION_APPROVED: {
+      description: 'An application was approved (automatically or after review); an offer awaits.',
+    },
+    APPLICATION_DECLINED: { description: 'An application was declined; the notification gives the reasons.' },
+    APPLICATION_REFERRED: { description: 'An application went to manual review.' },
+    APPLICATION_CANCELLED: { description: 'The applicant cancelled an application.' },
   },
 });
 

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** People, sessions, notifications, the outbox, idempotency keys and the audit log. */
-export class Migration20261202Foundation extends Migration {
+export class Migration0001Foundation extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table "app_user" ("id" uuid not null, "email" text not null, "name" text not null, "password_hash" text not null, "roles" text[] not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "deleted_at" timestamptz null, constraint "app_user_pkey" primary key ("id"));
