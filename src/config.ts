@@ -45,6 +45,8 @@ export interface Config {
   refreshTokenTtlDays: number;
   /** Relay safety-net poll: events are normally relayed right after their commit. */
   relayPollMs: number;
+  /** Issuer BIN of virtual cards (6 digits). */
+  cardBin: string;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,10 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(15 * 60, 1),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
   RELAY_POLL_MS: int(500, 10),
+  CARD_BIN: z
+    .string()
+    .regex(/^\d{6}$/, 'must be 6 digits')
+    .default('453275'),
 });
 
 type SecretName = 'JWT_SECRET' | 'CARD_ENCRYPTION_KEY' | 'CVV_KEY';
@@ -187,5 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     relayPollMs: e.RELAY_POLL_MS,
+    cardBin: e.CARD_BIN,
   };
 }

@@ -1,4 +1,11 @@
 import { AuditEntry } from './audit-entry.entity';
+import { Card } from './card.entity';
+import { CardTransaction } from './card-transaction.entity';
+import { CreditAccount } from './credit-account.entity';
+import { Installment, InstallmentPlan } from './installment-plan.entity';
+import { JournalEntry, JournalLine, LedgerAccount } from './ledger.entity';
+import { Payment } from './payment.entity';
+import { RewardBalance, RewardEntry, RewardRedemption } from './rewards.entity';
 import { CreditApplication } from './credit-application.entity';
 import { CreditDecision } from './credit-decision.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
@@ -17,14 +24,38 @@ export const entities = [
   AuditEntry,
   CreditApplication,
   CreditDecision,
+  CreditAccount,
+  Card,
+  CardTransaction,
+  InstallmentPlan,
+  Installment,
+  RewardBalance,
+  RewardEntry,
+  RewardRedemption,
+  LedgerAccount,
+  JournalEntry,
+  JournalLine,
+  Payment,
 ];
 export {
   AuditEntry,
+  Card,
+  CardTransaction,
+  CreditAccount,
   CreditApplication,
   CreditDecision,
   IdempotencyKey,
+  Installment,
+  InstallmentPlan,
+  JournalEntry,
+  JournalLine,
+  LedgerAccount,
   Notification,
   OutboxEvent,
+  Payment,
   RefreshToken,
+  RewardBalance,
+  RewardEntry,
+  RewardRedemption,
   User,
 };

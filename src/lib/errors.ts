@@ -18,6 +18,12 @@ export enum UserErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   /** The object is not in a state that allows this action. */
   INVALID_STATE = 'INVALID_STATE',
+  /** The offer's 30 days are over. */
+  OFFER_EXPIRED = 'OFFER_EXPIRED',
+  /** More than what is owed or left (payments, refunds). */
+  AMOUNT_EXCEEDS_BALANCE = 'AMOUNT_EXCEEDS_BALANCE',
+  /** Not enough reward points. */
+  INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS',
   /** The action needs the sandbox, and this is production. */
   SANDBOX_ONLY = 'SANDBOX_ONLY',
 }

@@ -1,5 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
+import { CreditAccountResolver, InstallmentPlanResolver } from './credit-account.resolver';
+import { RewardsResolver } from './rewards.resolver';
 import { CreditApplicationResolver } from './credit-application.resolver';
 import { NodeResolver } from './node.resolver';
 import { NotificationResolver } from './notification.resolver';
@@ -11,4 +13,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UserResolver,
   NotificationResolver,
   NodeResolver,
+  CreditAccountResolver,
+  InstallmentPlanResolver,
+  RewardsResolver,
 ];

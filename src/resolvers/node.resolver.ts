@@ -1,6 +1,9 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { Notification } from '../entities';
 import { fromGlobalId, toGlobalId } from '../lib/global-id';
+import { accountType, cardType, transactionType } from '../schema/account/account.types';
+import { ACCOUNT_TYPE, CARD_TYPE } from '../services/credit-account.service';
+import { TRANSACTION_TYPE } from '../services/card-transaction.service';
 import { applicationType, decisionType } from '../schema/credit-application/application.types';
 import { APPLICATION_TYPE, DECISION_TYPE } from '../services/credit-application.service';
 import type { RequestContext } from '../server/context';
@@ -33,6 +36,18 @@ const fetchers: Record<string, Fetch> = {
   [DECISION_TYPE]: async (ctx, id) => {
     const d = await ctx.services.applications.getDecision(ctx, id);
     return d ? decisionType(d) : null;
+  },
+  [ACCOUNT_TYPE]: async (ctx, id) => {
+    const a = await ctx.services.accounts.get(ctx, toGlobalId(ACCOUNT_TYPE, id));
+    return a ? accountType(a) : null;
+  },
+  [CARD_TYPE]: async (ctx, id) => {
+    const c = await ctx.services.accounts.getCard(ctx, id);
+    return c ? cardType(c) : null;
+  },
+  [TRANSACTION_TYPE]: async (ctx, id) => {
+    const t = await ctx.services.purchases.get(ctx, id);
+    return t ? transactionType(t) : null;
   },
 };
 

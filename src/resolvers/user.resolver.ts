@@ -3,6 +3,8 @@ import { forbidden } from '../lib/errors';
 import type { RequestContext } from '../server/context';
 import { NotificationConnection, notificationType } from '../schema/notification/notification.types';
 import { UserType, userType } from '../schema/user/user.type';
+import { CreditAccountType, accountType } from '../schema/account/account.types';
+import { RewardsType } from '../schema/rewards/rewards.types';
 import { ApplicationConnection, applicationType } from '../schema/credit-application/application.types';
 
 @Resolver(() => UserType)
@@ -26,6 +28,16 @@ export class UserResolver {
       ...page,
       edges: page.edges.map((e) => ({ cursor: e.cursor, node: applicationType(e.node, now) })),
     };
+  }
+
+  @FieldResolver(() => [CreditAccountType], { description: "The user's accounts, oldest first." })
+  async accounts(@Root() user: UserType, @Ctx() ctx: RequestContext) {
+    return (await ctx.services.accounts.listFor(ctx, user.localId)).map(accountType);
+  }
+
+  @FieldResolver(() => RewardsType, { description: "The user's reward points." })
+  async rewards(@Root() user: UserType, @Ctx() ctx: RequestContext): Promise<RewardsType> {
+    return { userId: user.localId, ...(await ctx.services.rewards.summary(ctx, user.localId)) };
   }
 
   @FieldResolver(() => NotificationConnection, { description: "The user's notifications, newest first." })

@@ -39,7 +39,7 @@ export function buildContext(args: {
     requestId: args.requestId,
     viewer: args.viewer,
     em,
-    loaders: createLoaders(em),
+    loaders: createLoaders(em, args.services.ledger),
     services: args.services,
     ip: args.ip,
     log: args.services.log.child({ requestId: args.requestId }),

@@ -21,6 +21,11 @@ import type { Services } from '../services';
 import { AuditService } from '../services/audit.service';
 import { AuthService } from '../services/auth.service';
 import { CreditApplicationService } from '../services/credit-application.service';
+import { CardTransactionService } from '../services/card-transaction.service';
+import { CreditAccountService } from '../services/credit-account.service';
+import { LedgerService } from '../services/ledger.service';
+import { RewardsService } from '../services/rewards.service';
+import { CardVault } from '../lib/card-vault';
 import { IdempotencyService } from '../services/idempotency.service';
 import { NotificationService } from '../services/notification.service';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../services/rate-limiter';
@@ -127,6 +132,11 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     services.notifications = new NotificationService(services);
     services.auth = new AuthService(services);
     services.applications = new CreditApplicationService(services);
+    services.ledger = new LedgerService(services);
+    services.cards = new CardVault(config.secrets.cardEncryption, config.secrets.cvv, config.cardBin);
+    services.accounts = new CreditAccountService(services);
+    services.purchases = new CardTransactionService(services);
+    services.rewards = new RewardsService(services);
 
     // --- HTTP and WebSocket
     const schema = await buildAppSchema();

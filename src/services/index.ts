@@ -7,6 +7,11 @@ import type { LiveHub } from '../subscriptions/live-stream';
 import type { AuditService } from './audit.service';
 import type { AuthService } from './auth.service';
 import type { CreditApplicationService } from './credit-application.service';
+import type { CardVault } from '../lib/card-vault';
+import type { CardTransactionService } from './card-transaction.service';
+import type { CreditAccountService } from './credit-account.service';
+import type { LedgerService } from './ledger.service';
+import type { RewardsService } from './rewards.service';
 import type { IdempotencyService } from './idempotency.service';
 import type { NotificationService } from './notification.service';
 import type { RateLimiter } from './rate-limiter';
@@ -30,4 +35,9 @@ export interface Services {
   users: UserService;
   notifications: NotificationService;
   applications: CreditApplicationService;
+  ledger: LedgerService;
+  cards: CardVault;
+  accounts: CreditAccountService;
+  purchases: CardTransactionService;
+  rewards: RewardsService;
 }

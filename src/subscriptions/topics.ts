@@ -5,6 +5,7 @@
 export const EventType = {
   notificationReceived: 'notificationReceived',
   applicationUpdated: 'applicationUpdated',
+  cardTransactionPosted: 'cardTransactionPosted',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignUpDocument } from '../generated/contract';
+import { AcceptOfferDocument, SignUpDocument, SubmitApplicationDocument } from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { ok, type TestServer } from './server';
 
@@ -101,3 +101,19 @@ export const referredLoan = (overrides: Record<string, unknown> = {}) =>
     },
     ...overrides,
   });
+
+/** A borrower's open credit line (prime applicant, so approved at 7.99% for the whole limit). */
+export async function openCreditLine(s: TestServer, u: SignedUp, limit = '1000.00') {
+  const app = ok(
+    await s.gql(
+      SubmitApplicationDocument,
+      { input: primeLoan({ product: 'CREDIT_LINE', termMonths: null, amount: limit }) as never },
+      { token: u.accessToken },
+    ),
+  ).submitApplication.application!;
+  const accepted = ok(
+    await s.gql(AcceptOfferDocument, { input: { applicationId: app.id } }, { token: u.accessToken }),
+  ).acceptOffer;
+  if (accepted.userErrors.length) throw new Error(JSON.stringify(accepted.userErrors));
+  return { applicationId: app.id, accountId: accepted.account!.id, cardId: accepted.account!.cards[0]!.id };
+}

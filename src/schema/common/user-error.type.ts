@@ -13,6 +13,9 @@ registerEnumType(UserErrorCode, {
     RATE_LIMITED: { description: 'Too many attempts; try again later.' },
     IDEMPOTENCY_KEY_REUSED: { description: 'This idempotency key was used before with a different input.' },
     INVALID_STATE: { description: 'The object is not in a state that allows this action.' },
+    OFFER_EXPIRED: { description: 'The offer expired (30 days after the decision).' },
+    AMOUNT_EXCEEDS_BALANCE: { description: 'More than what is owed, or left to refund.' },
+    INSUFFICIENT_POINTS: { description: 'The points balance is too low.' },
     SANDBOX_ONLY: { description: 'Only available outside production.' },
   },
 });

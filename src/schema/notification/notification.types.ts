@@ -20,6 +20,13 @@ registerEnumType(NotificationKind, {
     APPLICATION_DECLINED: { description: 'An application was declined; the notification gives the reasons.' },
     APPLICATION_REFERRED: { description: 'An application went to manual review.' },
     APPLICATION_CANCELLED: { description: 'The applicant cancelled an application.' },
+    ACCOUNT_OPENED: { description: 'A loan account opened from an accepted offer.' },
+    CARD_ISSUED: { description: 'A credit line opened and its virtual card was issued.' },
+    PURCHASE_APPROVED: { description: 'A card purchase was approved.' },
+    PURCHASE_DECLINED: { description: 'A card purchase was declined.' },
+    PURCHASE_REFUNDED: { description: 'A card purchase was refunded, in full or in part.' },
+    PLAN_CREATED: { description: 'A purchase was split into monthly installments.' },
+    REWARDS_REDEEMED: { description: 'Reward points were redeemed as account credit.' },
   },
 });
 

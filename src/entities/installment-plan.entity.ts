@@ -1,0 +1,94 @@
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { uuidv7 } from '../lib/ids';
+
+export enum PlanKind {
+  MONTHLY = 'MONTHLY',
+  PAY_IN_4 = 'PAY_IN_4',
+  INTEREST_FREE_45 = 'INTEREST_FREE_45',
+}
+
+export enum PlanStatus {
+  ACTIVE = 'ACTIVE',
+  PAID_OFF = 'PAID_OFF',
+  CHARGED_OFF = 'CHARGED_OFF',
+}
+
+export enum InstallmentStatus {
+  SCHEDULED = 'SCHEDULED',
+  PARTIALLY_PAID = 'PARTIALLY_PAID',
+  PAID = 'PAID',
+  LATE = 'LATE',
+}
+
+@Entity({ tableName: 'installment_plan' })
+@Index({ properties: ['accountId', 'id'] })
+export class InstallmentPlan {
+  [OptionalProps]?: 'createdAt' | 'sourceTransactionId';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  accountId!: string;
+
+  @Property({ type: 'uuid' })
+  ownerId!: string;
+
+  @Property({ type: 'text' })
+  kind!: string;
+
+  @Property({ type: 'text' })
+  status!: string;
+
+  @Property({ type: 'integer' })
+  aprBp!: number;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  principal!: number;
+
+  @Property({ type: 'date', columnType: 'date' })
+  startDate!: string;
+
+  /** The card purchase it was converted from, if any. */
+  @Property({ type: 'uuid', nullable: true })
+  sourceTransactionId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+@Entity({ tableName: 'installment' })
+@Index({ properties: ['planId', 'number'] })
+export class Installment {
+  [OptionalProps]?: 'fee' | 'paid' | 'paidAt' | 'status';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  planId!: string;
+
+  @Property({ type: 'integer' })
+  number!: number;
+
+  @Property({ type: 'date', columnType: 'date' })
+  dueDate!: string;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  principal!: number;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  interest!: number;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  fee: number = 0;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  paid: number = 0;
+
+  @Property({ type: 'text' })
+  status: string = InstallmentStatus.SCHEDULED;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  paidAt: Date | null = null;
+}

@@ -1,0 +1,228 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import { PLATFORM_ACCOUNTS, redemptionPosting, rewardsPosting } from '../domain/ledger';
+import { MIN_REDEMPTION_POINTS, redemptionValue } from '../domain/rewards';
+import { RewardEntry, RewardRedemption } from '../entities';
+import { AccountStatus } from '../entities/credit-account.entity';
+import { NotificationKind } from '../entities/notification.entity';
+import { RedemptionKind, RewardReason } from '../entities/rewards.entity';
+import type { Tx } from '../db/transactions';
+import { DomainError, UserErrorCode, forbidden, unauthenticated } from '../lib/errors';
+import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
+import type { RequestContext, Viewer } from '../server/context';
+import type { Services } from '.';
+
+export interface RewardsSummary {
+  balance: number;
+  lifetimeEarned: number;
+}
+
+/**
+ * Reward points: earned on purchases and on-time installments, taken back in proportion
+ * on refunds, redeemed as account credit. The balance lives in `reward_balance` (never
+ * negative, by constraint) and its money value in the ledger's rewards liability.
+ */
+export class RewardsService {
+  constructor(private readonly s: Services) {}
+
+  /** Adds earned points (positive) in the caller's transaction, with the ledger posting. */
+  async change(
+    tx: Tx,
+    userId: string,
+    points: number,
+    reason: RewardReason,
+    refId: string | null,
+  ): Promise<void> {
+    await tx.em.getConnection().execute(
+      `insert into reward_balance (user_id, balance, lifetime_earned) values (?, ?, ?)
+       on conflict (user_id) do update set balance = reward_balance.balance + excluded.balance,
+         lifetime_earned = reward_balance.lifetime_earned + excluded.lifetime_earned`,
+      [userId, points, Math.max(points, 0)],
+      'run',
+      tx.em.getTransactionContext(),
+    );
+    this.entry(tx, userId, points, reason, refId);
+    this.s.ledger.post(tx, rewardsPosting(points), { refId });
+  }
+
+  /**
+   * Takes back up to `points` for a refund. The balance never goes below zero: points
+   * already redeemed stay redeemed. Returns how many were taken.
+   */
+  async takeBack(tx: Tx, userId: string, points: number, refId: string): Promise<number> {
+    const rows = (await tx.em.getConnection().execute(
+      `with cur as (select balance from reward_balance where user_id = ? for update)
+       update reward_balance r set balance = r.balance - least(cur.balance, ?) from cur
+        where r.user_id = ? returning least(cur.balance, ?)::int as taken`,
+      [userId, points, userId, points],
+      'all',
+      tx.em.getTransactionContext(),
+    )) as { taken: number }[];
+    const taken = rows[0]?.taken ?? 0;
+    if (taken > 0) {
+      this.entry(tx, userId, -taken, RewardReason.REFUND, refId);
+      this.s.ledger.post(tx, rewardsPosting(-taken), { refId });
+    }
+    return taken;
+  }
+
+  async redeem(
+    ctx: RequestContext,
+    input: { accountId: string; points: number; kind: RedemptionKind; idempotencyKey: string },
+  ): Promise<{ redemption: RewardRedemption; rewards: RewardsSummary }> {
+    const viewer = this.viewer(ctx);
+    if (input.points < MIN_REDEMPTION_POINTS) {
+      throw new DomainError(UserErrorCode.INVALID_INPUT, `Redeem at least ${MIN_REDEMPTION_POINTS} points.`, [
+        'input',
+        'points',
+      ]);
+    }
+    const outcome = await this.s.tx.run(ctx.em, async (tx) => {
+      const claim = await this.s.idempotency.claim<{ redemptionId: string }>(
+        tx,
+        viewer.userId,
+        input.idempotencyKey,
+        'redeemRewards',
+        {
+          ...input,
+        },
+      );
+      if (claim.replay) return { id: claim.result.redemptionId };
+      const account = await this.s.accounts.ownAccount(
+        ctx,
+        tx,
+        input.accountId,
+        ['input', 'accountId'],
+        true,
+      );
+      if (account.status !== AccountStatus.ACTIVE) {
+        throw new DomainError(UserErrorCode.INVALID_STATE, 'Redemptions are credited to an active account.', [
+          'input',
+          'accountId',
+        ]);
+      }
+      const updated = await tx.em
+        .getConnection()
+        .execute(
+          'update reward_balance set balance = balance - ? where user_id = ? and balance >= ? returning balance',
+          [input.points, viewer.userId, input.points],
+          'all',
+          tx.em.getTransactionContext(),
+        );
+      if (updated.length === 0) {
+        throw new DomainError(UserErrorCode.INSUFFICIENT_POINTS, 'You do not have that many points.', [
+          'input',
+          'points',
+        ]);
+      }
+      const value = redemptionValue(input.points, input.kind);
+      const redemption = tx.em.create(RewardRedemption, {
+        userId: viewer.userId,
+        accountId: account.id,
+        kind: input.kind,
+        points: input.points,
+        value,
+        createdAt: this.s.clock.now(),
+      });
+      tx.em.persist(redemption);
+      this.entry(tx, viewer.userId, -input.points, RewardReason.REDEMPTION, redemption.id);
+      this.s.ledger.post(tx, redemptionPosting(account.id, input.points, value), {
+        creditAccountId: account.id,
+        refId: redemption.id,
+      });
+      await tx.em
+        .getConnection()
+        .execute(
+          'update credit_account set available_credit = available_credit + ?, updated_at = ? where id = ? and kind = ?',
+          [value, this.s.clock.now(), account.id, 'CREDIT_LINE'],
+          'run',
+          tx.em.getTransactionContext(),
+        );
+      const label = input.kind === RedemptionKind.TRAVEL ? 'Travel redemption' : 'Statement credit';
+      this.s.notifications.notify(
+        tx,
+        viewer.userId,
+        NotificationKind.REWARDS_REDEEMED,
+        label,
+        `${input.points} points: $${(value / 100).toFixed(2)} credited to your account.`,
+      );
+      this.s.audit.record(tx, ctx, {
+        action: 'rewards.redeem',
+        objectId: redemption.id,
+        changes: { points: input.points, kind: input.kind, value },
+      });
+      await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, {
+        redemptionId: redemption.id,
+      });
+      return { id: redemption.id };
+    });
+    const em = ctx.em.fork();
+    const redemption = await em.findOneOrFail(RewardRedemption, { id: outcome.id });
+    return { redemption, rewards: await this.summaryNow(em, viewer.userId) };
+  }
+
+  async summary(ctx: RequestContext, userId: string): Promise<RewardsSummary> {
+    this.own(ctx, userId);
+    return (await ctx.loaders.rewardsByUser.load(userId)) ?? { balance: 0, lifetimeEarned: 0 };
+  }
+
+  async entries(
+    ctx: RequestContext,
+    userId: string,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Connection<RewardEntry>> {
+    this.own(ctx, userId);
+    const size = pageSize(args.first);
+    const where: Record<string, unknown> = { userId };
+    if (args.after != null) {
+      const id = decodeCursor(args.after);
+      if (!id)
+        throw new GraphQLError('`after` is not a valid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
+      where.id = { $lt: id };
+    }
+    const [rows, total] = await Promise.all([
+      ctx.em.find(RewardEntry, where, { orderBy: { id: 'desc' }, limit: size + 1 }),
+      ctx.em.count(RewardEntry, { userId }),
+    ]);
+    return toConnection(rows, size, total, args.after != null, (r) => r);
+  }
+
+  /**
+   * The charity set-aside: 1% of the interest in each payment. Shown platform-wide, from
+   * the ledger's charity reserve, since the first member joined.
+   */
+  async impact(ctx: RequestContext): Promise<{ charityTotal: number; since: Date }> {
+    this.viewer(ctx);
+    const total = await this.s.ledger.balance(ctx.em, PLATFORM_ACCOUNTS.charityReserve.code);
+    const [first] = (await ctx.em
+      .getConnection()
+      .execute('select min(created_at) as since from app_user')) as { since: Date | null }[];
+    return { charityTotal: -total, since: first?.since ?? this.s.clock.now() };
+  }
+
+  private async summaryNow(em: EntityManager, userId: string): Promise<RewardsSummary> {
+    const rows = (await em
+      .getConnection()
+      .execute('select balance, lifetime_earned from reward_balance where user_id = ?', [userId])) as {
+      balance: number;
+      lifetime_earned: number;
+    }[];
+    return { balance: rows[0]?.balance ?? 0, lifetimeEarned: rows[0]?.lifetime_earned ?? 0 };
+  }
+
+  private entry(tx: Tx, userId: string, points: number, reason: RewardReason, refId: string | null): void {
+    tx.em.persist(
+      tx.em.create(RewardEntry, { userId, points, reason, refId, createdAt: this.s.clock.now() }),
+    );
+  }
+
+  private own(ctx: RequestContext, userId: string): void {
+    const viewer = this.viewer(ctx);
+    if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
+  }
+
+  private viewer(ctx: RequestContext): Viewer {
+    if (!ctx.viewer) throw unauthenticated();
+    return ctx.viewer;
+  }
+}
