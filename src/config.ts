@@ -47,6 +47,10 @@ export interface Config {
   relayPollMs: number;
   /** Issuer BIN of virtual cards (6 digits). */
   cardBin: string;
+  /** Simulated gateway: amounts (cents) it declines. */
+  gatewayFailAmounts: number[];
+  /** Run the daily job by itself each business day (off in tests, which drive it). */
+  dailyJobAutorun: boolean;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +98,11 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(15 * 60, 1),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
   RELAY_POLL_MS: int(500, 10),
+  GATEWAY_FAIL_AMOUNTS: z
+    .string()
+    .regex(/^(\d+\.\d{2})?(,\d+\.\d{2})*$/, 'comma-separated amounts like 13.13')
+    .default('13.13'),
+  DAILY_JOB_AUTORUN: z.enum(['true', 'false']).default('true'),
   CARD_BIN: z
     .string()
     .regex(/^\d{6}$/, 'must be 6 digits')
@@ -194,5 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     relayPollMs: e.RELAY_POLL_MS,
     cardBin: e.CARD_BIN,
+    gatewayFailAmounts: e.GATEWAY_FAIL_AMOUNTS.split(',')
+      .filter(Boolean)
+      .map((a) => Math.round(Number(a) * 100)),
+    dailyJobAutorun: e.DAILY_JOB_AUTORUN === 'true',
   };
 }

@@ -19,6 +19,7 @@ export const PLATFORM_ACCOUNTS = {
   rewardsExpense: { code: 'platform:rewards_expense', name: 'Rewards expense', type: 'EXPENSE' },
   charityReserve: { code: 'platform:charity_reserve', name: 'Charity reserve', type: 'LIABILITY' },
   charityExpense: { code: 'platform:charity_expense', name: 'Charity set-aside expense', type: 'EXPENSE' },
+  creditLosses: { code: 'platform:credit_losses', name: 'Credit losses (charge-offs)', type: 'EXPENSE' },
 } as const satisfies Record<string, { code: string; name: string; type: LedgerType }>;
 
 /** The ledger accounts of one credit account. */
@@ -91,3 +92,58 @@ export const redemptionPosting = (accountId: string, points: number, value: Cent
     { code: P.rewardsExpense.code, amount: value - points },
     { code: accountLedger(accountId).principal, amount: -value },
   ]);
+
+/** A platform loan paid out to the borrower. */
+export const disbursementPosting = (accountId: string, amount: Cents) =>
+  posting('DISBURSEMENT', 'Loan disbursement', [
+    { code: accountLedger(accountId).principal, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/** Scheduled interest becomes income when its installment is due (or is paid early). */
+export const interestPosting = (accountId: string, amount: Cents) =>
+  posting('INTEREST', 'Scheduled interest', [
+    { code: accountLedger(accountId).interest, amount },
+    { code: P.interestIncome.code, amount: -amount },
+  ]);
+
+export const lateFeePosting = (accountId: string, amount: Cents) =>
+  posting('LATE_FEE', 'Late fee', [
+    { code: accountLedger(accountId).fees, amount },
+    { code: P.feeIncome.code, amount: -amount },
+  ]);
+
+/** A repayment: cash in, receivables down, part by part. */
+export const paymentPosting = (
+  accountId: string,
+  parts: { fee: Cents; interest: Cents; principal: Cents },
+) => {
+  const l = accountLedger(accountId);
+  return posting('PAYMENT', 'Repayment', [
+    { code: P.cash.code, amount: parts.fee + parts.interest + parts.principal },
+    { code: l.fees, amount: -parts.fee },
+    { code: l.interest, amount: -parts.interest },
+    { code: l.principal, amount: -parts.principal },
+  ]);
+};
+
+/** 1% of the interest in a payment, set aside for charity. */
+export const charityPosting = (amount: Cents) =>
+  posting('CHARITY', 'Charity set-aside', [
+    { code: P.charityExpense.code, amount },
+    { code: P.charityReserve.code, amount: -amount },
+  ]);
+
+/** Writing off what a charged-off account still owes. */
+export const chargeOffPosting = (
+  accountId: string,
+  owed: { fee: Cents; interest: Cents; principal: Cents },
+) => {
+  const l = accountLedger(accountId);
+  return posting('CHARGE_OFF', 'Charge-off at 120 days past due', [
+    { code: P.creditLosses.code, amount: owed.fee + owed.interest + owed.principal },
+    { code: l.fees, amount: -owed.fee },
+    { code: l.interest, amount: -owed.interest },
+    { code: l.principal, amount: -owed.principal },
+  ]);
+};

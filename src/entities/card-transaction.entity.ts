@@ -29,7 +29,7 @@ export enum DeclineReason {
 @Index({ properties: ['cardId', 'id'] })
 @Check({
   name: 'card_transaction_amounts',
-  expression: 'amount > 0 and refunded >= 0 and refunded <= amount',
+  expression: 'amount > 0 and refunded >= 0 and refunded <= amount and paid >= 0',
 })
 export class CardTransaction {
   [OptionalProps]?:
@@ -39,7 +39,8 @@ export class CardTransaction {
     | 'rewardPointsReversed'
     | 'dueDate'
     | 'planId'
-    | 'createdAt';
+    | 'createdAt'
+    | 'paid';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -82,6 +83,10 @@ export class CardTransaction {
   /** The 45-day due date of an approved purchase. */
   @Property({ type: 'date', columnType: 'date', nullable: true })
   dueDate: string | null = null;
+
+  /** Repaid so far (the 45-day bill), before any conversion. */
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  paid: number = 0;
 
   /** Set once converted into an installment plan. */
   @Property({ type: 'uuid', nullable: true })

@@ -24,7 +24,8 @@ export enum AccountStatus {
 @Index({ properties: ['ownerId', 'id'] })
 @Check({ name: 'credit_account_available_not_negative', expression: 'available_credit >= 0' })
 export class CreditAccount {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'daysPastDue' | 'fundingSource' | 'availableCredit';
+  [OptionalProps]?:
+    'createdAt' | 'updatedAt' | 'daysPastDue' | 'fundingSource' | 'availableCredit' | 'termMonths';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -50,6 +51,10 @@ export class CreditAccount {
 
   @Property({ type: 'bigint', runtimeType: 'number' })
   availableCredit: number = 0;
+
+  /** Loans: the term of the plan that starts at disbursement. */
+  @Property({ type: 'integer', nullable: true })
+  termMonths: number | null = null;
 
   /** Loans: PLATFORM or MARKETPLACE. */
   @Property({ type: 'text', nullable: true })

@@ -4,6 +4,7 @@ import { CardTransaction } from './card-transaction.entity';
 import { CreditAccount } from './credit-account.entity';
 import { Installment, InstallmentPlan } from './installment-plan.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger.entity';
+import { DailyJobRun, Disbursement, PaymentAllocation, SandboxClockRow } from './operations.entity';
 import { Payment } from './payment.entity';
 import { RewardBalance, RewardEntry, RewardRedemption } from './rewards.entity';
 import { CreditApplication } from './credit-application.entity';
@@ -36,6 +37,10 @@ export const entities = [
   JournalEntry,
   JournalLine,
   Payment,
+  Disbursement,
+  PaymentAllocation,
+  SandboxClockRow,
+  DailyJobRun,
 ];
 export {
   AuditEntry,
@@ -44,6 +49,8 @@ export {
   CreditAccount,
   CreditApplication,
   CreditDecision,
+  DailyJobRun,
+  Disbursement,
   IdempotencyKey,
   Installment,
   InstallmentPlan,
@@ -53,9 +60,11 @@ export {
   Notification,
   OutboxEvent,
   Payment,
+  PaymentAllocation,
   RefreshToken,
   RewardBalance,
   RewardEntry,
   RewardRedemption,
+  SandboxClockRow,
   User,
 };

@@ -60,7 +60,16 @@ export class InstallmentPlan {
 @Entity({ tableName: 'installment' })
 @Index({ properties: ['planId', 'number'] })
 export class Installment {
-  [OptionalProps]?: 'fee' | 'paid' | 'paidAt' | 'status';
+  [OptionalProps]?:
+    | 'fee'
+    | 'paid'
+    | 'paidFee'
+    | 'paidInterest'
+    | 'paidPrincipal'
+    | 'paidAt'
+    | 'status'
+    | 'interestRecognized'
+    | 'reminded';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -83,12 +92,30 @@ export class Installment {
   @Property({ type: 'bigint', runtimeType: 'number' })
   fee: number = 0;
 
+  /** Total paid; the parts below say where it went (fee, then interest, then principal). */
   @Property({ type: 'bigint', runtimeType: 'number' })
   paid: number = 0;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  paidFee: number = 0;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  paidInterest: number = 0;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  paidPrincipal: number = 0;
 
   @Property({ type: 'text' })
   status: string = InstallmentStatus.SCHEDULED;
 
   @Property({ type: 'timestamptz', nullable: true })
   paidAt: Date | null = null;
+
+  /** Interest is income once the installment is due (or paid early); posted once. */
+  @Property({ type: 'boolean' })
+  interestRecognized: boolean = false;
+
+  /** The 3-days-before reminder went out. */
+  @Property({ type: 'boolean' })
+  reminded: boolean = false;
 }

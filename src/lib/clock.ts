@@ -15,6 +15,12 @@ export class Clock {
     return this.now().toISOString().slice(0, 10);
   }
 
+  /** Business instant on `day` (YYYY-MM-DD) at the clock's current time of day. */
+  at(day: string): Date {
+    const now = this.now();
+    return new Date(Date.parse(`${day}T00:00:00Z`) + (now.getTime() % 86_400_000));
+  }
+
   setOffset(ms: number): void {
     this.offsetMs = ms;
   }

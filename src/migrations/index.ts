@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration0001Foundation } from './0001-foundation';
 import { Migration0002Applications } from './0002-applications';
 import { Migration0003AccountsLedger } from './0003-accounts-ledger';
+import { Migration0004Repayments } from './0004-repayments';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -11,4 +12,5 @@ export const migrations: MigrationObject[] = [
   { name: '0001-foundation', class: Migration0001Foundation },
   { name: '0002-applications', class: Migration0002Applications },
   { name: '0003-accounts-ledger', class: Migration0003AccountsLedger },
+  { name: '0004-repayments', class: Migration0004Repayments },
 ];

@@ -30,17 +30,16 @@ import {
   CreditAccountType,
   InstallmentPlanType,
   InstallmentType,
-  PaymentConnection,
   RefundCardTransactionInput,
   RevealCardPayload,
   accountType,
   cardType,
   installmentType,
-  paymentType,
   planType,
   transactionType,
 } from '../schema/account/account.types';
 import { PayloadErrors } from '../schema/common/payload';
+import { PaymentConnection, paymentOf } from '../schema/account/repayment.types';
 import { Money, money } from '../schema/common/money.type';
 import { applicationType } from '../schema/credit-application/application.types';
 import { toConnection, pageSize } from '../schema/common/connection';
@@ -112,7 +111,7 @@ export class CreditAccountResolver {
       ctx.loaders.recentPayments.load({ accountId: a.localId, size: size + 1 }),
       ctx.loaders.paymentCount.load(a.localId),
     ]);
-    return toConnection(rows, size, total, false, paymentType);
+    return toConnection(rows, size, total, false, paymentOf);
   }
 
   @Authorized()

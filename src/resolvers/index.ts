@@ -1,6 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AuthResolver } from './auth.resolver';
 import { CreditAccountResolver, InstallmentPlanResolver } from './credit-account.resolver';
+import { RepaymentResolver } from './repayment.resolver';
 import { RewardsResolver } from './rewards.resolver';
 import { CreditApplicationResolver } from './credit-application.resolver';
 import { NodeResolver } from './node.resolver';
@@ -16,4 +17,5 @@ export const resolvers: NonEmptyArray<Function> = [
   CreditAccountResolver,
   InstallmentPlanResolver,
   RewardsResolver,
+  RepaymentResolver,
 ];

@@ -25,6 +25,10 @@ import { CardTransactionService } from '../services/card-transaction.service';
 import { CreditAccountService } from '../services/credit-account.service';
 import { LedgerService } from '../services/ledger.service';
 import { RewardsService } from '../services/rewards.service';
+import { DailyJobService } from '../services/daily-job.service';
+import { SimulatedGateway } from '../services/payment-gateway';
+import { RepaymentService } from '../services/repayment.service';
+import { SandboxService } from '../services/sandbox.service';
 import { CardVault } from '../lib/card-vault';
 import { IdempotencyService } from '../services/idempotency.service';
 import { NotificationService } from '../services/notification.service';
@@ -137,6 +141,11 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     services.accounts = new CreditAccountService(services);
     services.purchases = new CardTransactionService(services);
     services.rewards = new RewardsService(services);
+    services.gateway = new SimulatedGateway(new Set(config.gatewayFailAmounts));
+    services.repayments = new RepaymentService(services);
+    services.dailyJob = new DailyJobService(services);
+    services.sandbox = new SandboxService(services);
+    await services.sandbox.load(orm.em);
 
     // --- HTTP and WebSocket
     const schema = await buildAppSchema();
@@ -282,6 +291,19 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       httpServer.listen(config.port, config.host, () => resolve());
     });
     relay.start();
+    // Other instances may move the sandbox clock; and the daily job runs once a business day.
+    const ticker = setInterval(() => {
+      void services.sandbox
+        .load(orm.em)
+        .catch((err: unknown) => log.warn({ err }, 'sandbox clock refresh failed'));
+      if (config.dailyJobAutorun) {
+        void services.dailyJob
+          .run(orm.em.fork(), clock.today())
+          .catch((err: unknown) => log.error({ err }, 'daily job failed'));
+      }
+    }, 1000);
+    ticker.unref();
+    cleanups.push(async () => clearInterval(ticker));
     const port = (httpServer.address() as AddressInfo).port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${port}/graphql`;

@@ -9,6 +9,7 @@ import {
   Installment,
   InstallmentPlan,
   Payment,
+  PaymentAllocation,
   User,
 } from '../entities';
 import type { RewardsSummary } from '../services/rewards.service';
@@ -33,6 +34,7 @@ export interface Loaders {
   paymentCount: DataLoader<string, number>;
   receivables: DataLoader<string, { principal: number; interest: number; fees: number }>;
   rewardsByUser: DataLoader<string, RewardsSummary | null>;
+  allocationsByPayment: DataLoader<string, PaymentAllocation[]>;
 }
 
 type Ctor<T> = new () => T;
@@ -127,6 +129,7 @@ export function createLoaders(em: EntityManager, ledger: LedgerService): Loaders
       const map = await ledger.receivables(em, ids);
       return ids.map((id) => map.get(id)!);
     }),
+    allocationsByPayment: groupedBy(em, PaymentAllocation, 'paymentId'),
     rewardsByUser: new DataLoader(async (userIds) => {
       const rows = (await em
         .getConnection()

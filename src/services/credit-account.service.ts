@@ -82,6 +82,7 @@ export class CreditAccountService {
           creditLimit: limit,
           availableCredit: isLine ? limit : 0,
           fundingSource: funding,
+          termMonths: isLine ? null : app.termMonths,
           openedAt: now,
           createdAt: now,
           updatedAt: now,

@@ -12,6 +12,10 @@ import type { CardTransactionService } from './card-transaction.service';
 import type { CreditAccountService } from './credit-account.service';
 import type { LedgerService } from './ledger.service';
 import type { RewardsService } from './rewards.service';
+import type { DailyJobService } from './daily-job.service';
+import type { PaymentGateway } from './payment-gateway';
+import type { RepaymentService } from './repayment.service';
+import type { SandboxService } from './sandbox.service';
 import type { IdempotencyService } from './idempotency.service';
 import type { NotificationService } from './notification.service';
 import type { RateLimiter } from './rate-limiter';
@@ -40,4 +44,8 @@ export interface Services {
   accounts: CreditAccountService;
   purchases: CardTransactionService;
   rewards: RewardsService;
+  gateway: PaymentGateway;
+  repayments: RepaymentService;
+  dailyJob: DailyJobService;
+  sandbox: SandboxService;
 }

@@ -6,6 +6,7 @@ export const EventType = {
   notificationReceived: 'notificationReceived',
   applicationUpdated: 'applicationUpdated',
   cardTransactionPosted: 'cardTransactionPosted',
+  paymentPosted: 'paymentPosted',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -73,6 +73,7 @@ export async function startTestServer(
     DATA_DIR: mkdtempSync(join(tmpdir(), 'credit-test-data-')),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RELAY_POLL_MS: '200',
+    DAILY_JOB_AUTORUN: 'false',
     ...SECRETS,
     ...opts.env,
   });

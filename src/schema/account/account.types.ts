@@ -4,7 +4,7 @@ import { AccountKind, AccountStatus } from '../../entities/credit-account.entity
 import { CardStatus } from '../../entities/card.entity';
 import { DeclineReason, MerchantCategory, TransactionStatus } from '../../entities/card-transaction.entity';
 import { InstallmentStatus, PlanKind, PlanStatus } from '../../entities/installment-plan.entity';
-import type { Card, CreditAccount, Installment, InstallmentPlan, Payment } from '../../entities';
+import type { Card, CreditAccount, Installment, InstallmentPlan } from '../../entities';
 import { toGlobalId } from '../../lib/global-id';
 import { ACCOUNT_TYPE, CARD_TYPE } from '../../services/credit-account.service';
 import { PLAN_TYPE, TRANSACTION_TYPE, type TransactionView } from '../../services/card-transaction.service';
@@ -14,8 +14,6 @@ import { Node } from '../common/node';
 import { DateScalar, DateTimeScalar, DecimalScalar } from '../common/scalars';
 import { UserError } from '../common/user-error.type';
 import { ApplicationType } from '../credit-application/application.types';
-
-export const PAYMENT_TYPE = 'Payment';
 
 registerEnumType(AccountKind, {
   name: 'AccountKind',
@@ -234,36 +232,7 @@ export const planType = (p: InstallmentPlan): InstallmentPlanType =>
     startDate: p.startDate,
   });
 
-@ObjectType(PAYMENT_TYPE, { implements: Node, description: 'A repayment through the payment gateway.' })
-export class PaymentType extends Node {
-  @Field(() => String, { description: 'SUCCEEDED or FAILED.' })
-  status!: string;
-
-  @Field(() => String, { nullable: true })
-  failureReason!: string | null;
-
-  @Field(() => Money)
-  amount!: Money;
-
-  @Field(() => Money, { description: 'What went to prepaying principal.' })
-  prepayment!: Money;
-
-  @Field(() => DateTimeScalar)
-  createdAt!: Date;
-}
-
-export const paymentType = (p: Payment): PaymentType =>
-  Object.assign(new PaymentType(), {
-    id: toGlobalId(PAYMENT_TYPE, p.id),
-    status: p.status,
-    failureReason: p.failureReason,
-    amount: money(Number(p.amount)),
-    prepayment: money(Number(p.prepayment)),
-    createdAt: p.createdAt,
-  });
-
 export const CardTransactionConnection = ConnectionType(CardTransactionType, 'CardTransaction');
-export const PaymentConnection = ConnectionType(PaymentType, 'Payment');
 
 @ObjectType(ACCOUNT_TYPE, { implements: Node, description: 'A credit line or a loan.' })
 export class CreditAccountType extends Node {

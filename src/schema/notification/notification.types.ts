@@ -27,6 +27,15 @@ registerEnumType(NotificationKind, {
     PURCHASE_REFUNDED: { description: 'A card purchase was refunded, in full or in part.' },
     PLAN_CREATED: { description: 'A purchase was split into monthly installments.' },
     REWARDS_REDEEMED: { description: 'Reward points were redeemed as account credit.' },
+    LOAN_DISBURSED: { description: 'A loan was paid out; its schedule has started.' },
+    DISBURSEMENT_FAILED: { description: 'A loan could not be paid out.' },
+    PAYMENT_RECEIVED: { description: 'A repayment went through.' },
+    PAYMENT_FAILED: { description: 'A repayment was declined by the payment provider.' },
+    PAYMENT_DUE: { description: 'An installment is due in 3 days.' },
+    PAYMENT_LATE: { description: 'An installment is 3 days late; a late fee was charged.' },
+    PURCHASE_CONVERTED: { description: 'A purchase unpaid after 45 days became a 6-month plan.' },
+    ACCOUNT_CHARGED_OFF: { description: 'The account was charged off at 120 days past due.' },
+    OFFER_EXPIRED: { description: 'An offer lapsed after 30 days without being accepted.' },
   },
 });
 
