@@ -398,7 +398,7 @@ export class RepaymentService {
       inst.paidInterest = Number(inst.paidInterest) + a.interest;
       inst.paidPrincipal = Number(inst.paidPrincipal) + a.principal;
       inst.paid = Number(inst.paid) + a.fee + a.interest + a.principal;
-      await this.settleStatus(tx, inst, today, now, account.ownerId, !isPayoff);
+      await this.settleStatus(tx, inst, today, now, account.ownerId, !isPayoff || inst.dueDate <= today);
       tx.em.persist(
         tx.em.create(PaymentAllocation, {
           paymentId: payment.id,
