@@ -156,15 +156,14 @@ export class CreditApplicationResolver {
       });
     },
   })
-  applicationUpdated(
+  async applicationUpdated(
     @Root() event: LiveEvent,
     @Ctx() ctx: RequestContext,
     @Arg('applicationId', () => ID, { nullable: true }) _applicationId?: string,
     @Arg('since', () => String, { nullable: true }) _since?: string,
-  ): ApplicationEvent {
-    return {
-      cursor: event.cursor,
-      application: applicationType(event.payload as unknown as ApplicationView, ctx.services.clock.now()),
-    };
+  ): Promise<ApplicationEvent> {
+    // Visibility was checked on the event's audience; what is shown is the application's current state.
+    const view = await ctx.services.applications.loadForEvent(ctx, (event.payload as { id: string }).id);
+    return { cursor: event.cursor, application: applicationType(view, ctx.services.clock.now()) };
   }
 }

@@ -10,7 +10,7 @@ import { localId, toGlobalId } from '../lib/global-id';
 import type { RequestContext, Viewer } from '../server/context';
 import type { Services } from '.';
 import { applicationView, decisionView, type ApplicationView } from './application-view';
-import { APPLICATION_TYPE } from './credit-application.service';
+import { APPLICATION_TYPE, applicationUpdatedEvent } from './credit-application.service';
 
 export const ACCOUNT_TYPE = 'CreditAccount';
 export const CARD_TYPE = 'Card';
@@ -95,12 +95,7 @@ export class CreditAccountService {
         await tx.em.flush(); // the unique application_id makes a second account impossible
         if (isLine) this.issueCard(tx, account);
         const view = applicationView(app, decisionView(decision));
-        tx.emit({
-          type: 'applicationUpdated',
-          audience: [app.applicantId],
-          objectId: toGlobalId(APPLICATION_TYPE, app.id),
-          payload: view as unknown as Record<string, unknown>,
-        });
+        tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
         this.s.notifications.notify(
           tx,
           app.applicantId,

@@ -26,6 +26,13 @@ import type { Services } from '.';
 import { applicationView, decisionView, type ApplicationView, type DecisionView } from './application-view';
 
 export const APPLICATION_TYPE = 'Application';
+
+export const applicationUpdatedEvent = (applicationId: string, applicantId: string): NewEvent => ({
+  type: EventType.applicationUpdated,
+  audience: [applicantId],
+  objectId: toGlobalId(APPLICATION_TYPE, applicationId),
+  payload: { id: applicationId },
+});
 export const DECISION_TYPE = 'CreditDecision';
 /** Offers stay open this long after the decision. */
 export const OFFER_VALID_DAYS = 30;
@@ -115,7 +122,25 @@ function validate(input: ApplicantInput, purpose: string | undefined): void {
   errors.throwIfAny();
 }
 
-const money = (cents: number) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+/** "$1,234.56" (by hand: Intl formatting costs more than the whole decision). */
+const money = (cents: number) => `$${(cents / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
+
+/**
+ * Offers are pure functions of (product, amount, APR, term, start date): the schedule and
+ * the Appendix J solve are memoised, since many applicants ask for the same round amounts.
+ */
+const offerCache = new Map<string, ReturnType<typeof buildOffer>>();
+function offerFor(decision: Decision, product: Product, termMonths: number | null, startDate: string) {
+  if (decision.outcome !== 'APPROVED') return null;
+  const key = `${product}|${decision.approvedAmount}|${decision.aprBp}|${termMonths}|${startDate}`;
+  let offer = offerCache.get(key);
+  if (offer === undefined) {
+    offer = buildOffer(decision, product, termMonths, startDate);
+    if (offerCache.size >= 5000) offerCache.delete(offerCache.keys().next().value!);
+    offerCache.set(key, offer);
+  }
+  return offer;
+}
 
 /** The applicant's notification for a decision (approved, declined with reasons, referred). */
 function decisionMessage(
@@ -403,6 +428,14 @@ export class CreditApplicationService {
     return view;
   }
 
+  /** For a live event already authorised by its audience; fresh from the database. */
+  async loadForEvent(ctx: RequestContext, id: string): Promise<ApplicationView> {
+    ctx.loaders.applicationById.clear(id);
+    const view = await this.load(ctx, id);
+    if (!view) throw new Error(`application ${id} of an event is missing`);
+    return view;
+  }
+
   async getDecision(ctx: RequestContext, id: string): Promise<DecisionView | null> {
     const viewer = this.viewer(ctx);
     const d = await ctx.em.findOne(CreditDecision, { id });
@@ -480,7 +513,7 @@ export class CreditApplicationService {
   private automatedDecision(applicationId: string, applicant: ApplicantInput, now: Date): Decided {
     const started = process.hrtime.bigint();
     const decision = decide(applicant);
-    const offer = buildOffer(decision, applicant.product, applicant.termMonths, applicant.decisionDate);
+    const offer = offerFor(decision, applicant.product, applicant.termMonths, applicant.decisionDate);
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     return this.toDecided(
       applicationId,
@@ -498,7 +531,7 @@ export class CreditApplicationService {
     applicant: ApplicantInput,
     now: Date,
     by: { decidedBy: 'AUTOMATED' | 'ADMIN'; deciderId: string | null; latencyMs: number | null },
-    offer = buildOffer(decision, applicant.product, applicant.termMonths, applicant.decisionDate),
+    offer = offerFor(decision, applicant.product, applicant.termMonths, applicant.decisionDate),
   ): Decided {
     const expiresAt = offer ? new Date(now.getTime() + OFFER_VALID_DAYS * 86_400_000) : null;
     const view: DecisionView = {
@@ -558,13 +591,9 @@ export class CreditApplicationService {
     tx.emit(this.updatedEvent(view));
   }
 
+  /** The event names the application; subscribers read its current state (small events, no stale copies). */
   private updatedEvent(view: ApplicationView): NewEvent {
-    return {
-      type: EventType.applicationUpdated,
-      audience: [view.applicantId],
-      objectId: toGlobalId(APPLICATION_TYPE, view.id),
-      payload: view as unknown as Record<string, unknown>,
-    };
+    return applicationUpdatedEvent(view.id, view.applicantId);
   }
 
   /** Live event, notification and audit entry for a new decision, in the transaction. */

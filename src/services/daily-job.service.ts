@@ -1,14 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { addDays, daysBetween, lateFee } from '../domain/amortization';
 import { chargeOffPosting, interestPosting, lateFeePosting } from '../domain/ledger';
-import {
-  CardTransaction,
-  CreditAccount,
-  CreditApplication,
-  CreditDecision,
-  Installment,
-  InstallmentPlan,
-} from '../entities';
+import { CardTransaction, CreditAccount, CreditApplication, Installment, InstallmentPlan } from '../entities';
 import { AccountStatus } from '../entities/credit-account.entity';
 import { ApplicationStatus } from '../entities/credit-application.entity';
 import { TransactionStatus } from '../entities/card-transaction.entity';
@@ -16,8 +9,7 @@ import { InstallmentStatus, PlanStatus } from '../entities/installment-plan.enti
 import { NotificationKind } from '../entities/notification.entity';
 import { toGlobalId } from '../lib/global-id';
 import type { Services } from '.';
-import { applicationView, decisionView } from './application-view';
-import { APPLICATION_TYPE } from './credit-application.service';
+import { APPLICATION_TYPE, applicationUpdatedEvent } from './credit-application.service';
 import { ACCOUNT_TYPE } from './credit-account.service';
 import { purchaseUnpaid } from './repayment.service';
 
@@ -326,14 +318,7 @@ export class DailyJobService {
         app.status = ApplicationStatus.EXPIRED;
         app.updatedAt = asOf;
         app.version++;
-        const decision = app.decisionId ? await tx.em.findOne(CreditDecision, { id: app.decisionId }) : null;
-        const view = applicationView(app, decision ? decisionView(decision) : null);
-        tx.emit({
-          type: 'applicationUpdated',
-          audience: [app.applicantId],
-          objectId: toGlobalId(APPLICATION_TYPE, app.id),
-          payload: view as unknown as Record<string, unknown>,
-        });
+        tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
         this.s.notifications.notify(
           tx,
           app.applicantId,
