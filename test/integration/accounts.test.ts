@@ -583,11 +583,9 @@ describe('the dashboard', () => {
         ...args: unknown[]
       ) {
         const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-        if (
-          this.connectionParameters?.application_name !== 'outbox-relay' &&
-          text &&
-          !/outbox_event/.test(text)
-        )
+        // Background work of the server (relay, sandbox-clock refresh, daily-job claim) is not the request's.
+        const background = /outbox_event|sandbox_clock|daily_job_run|advisory/.test(text ?? '');
+        if (this.connectionParameters?.application_name !== 'outbox-relay' && text && !background)
           counted.push(text);
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
