@@ -13,7 +13,6 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { Role } from '../entities/user.entity';
-import { unauthenticated } from '../lib/errors';
 import type { RequestContext } from '../server/context';
 import {
   AcceptOfferInput,
@@ -45,7 +44,7 @@ import { applicationType } from '../schema/credit-application/application.types'
 import { toConnection, pageSize } from '../schema/common/connection';
 import type { TransactionView } from '../services/card-transaction.service';
 import { EventType, type LiveEvent } from '../subscriptions/topics';
-import { parseSince } from './notification.resolver';
+import { liveSubscribe } from './live-subscribe';
 
 @Resolver(() => CreditAccountType)
 export class CreditAccountResolver {
@@ -183,17 +182,7 @@ export class CreditAccountResolver {
 
   @Subscription(() => CardTransactionEvent, {
     description: 'Your card transactions, live (one card with `cardId`). Pass `since` to resume.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as RequestContext;
-      if (!ctx.viewer) throw unauthenticated();
-      return ctx.services.live.stream({
-        type: EventType.cardTransactionPosted,
-        viewer: ctx.viewer,
-        since: parseSince(args.since as string | null | undefined),
-        scope: 'mine',
-        objectId: (args.cardId as string | null | undefined) ?? null,
-      });
-    },
+    subscribe: liveSubscribe(EventType.cardTransactionPosted, 'cardId'),
   })
   cardTransactionPosted(
     @Root() event: LiveEvent,

@@ -35,7 +35,7 @@ import { ApplicationStatus } from '../entities/credit-application.entity';
 import { UserType, userType } from '../schema/user/user.type';
 import type { ApplicationView } from '../services/application-view';
 import { EventType, type LiveEvent } from '../subscriptions/topics';
-import { parseSince } from './notification.resolver';
+import { liveSubscribe } from './live-subscribe';
 
 const payload = (ctx: RequestContext, v: ApplicationView) => ({
   application: applicationType(v, ctx.services.clock.now()),
@@ -141,20 +141,7 @@ export class CreditApplicationResolver {
   @Subscription(() => ApplicationEvent, {
     description:
       'Changes to your applications (one, with `applicationId`). Admins with an `applicationId` follow anyone’s; without one, all. Pass `since` to resume.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as RequestContext;
-      if (!ctx.viewer) throw unauthenticated();
-      // An id that is not one of yours (or not an id at all) simply never matches: the same
-      // silence as for an application that does not exist.
-      const objectId = (args.applicationId as string | null | undefined) ?? null;
-      return ctx.services.live.stream({
-        type: EventType.applicationUpdated,
-        viewer: ctx.viewer,
-        since: parseSince(args.since as string | null | undefined),
-        scope: ctx.viewer.isAdmin ? 'all' : 'mine',
-        objectId,
-      });
-    },
+    subscribe: liveSubscribe(EventType.applicationUpdated, 'applicationId', true),
   })
   async applicationUpdated(
     @Root() event: LiveEvent,

@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, Mutation, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
 import type { RequestContext } from '../server/context';
 import { PayloadErrors } from '../schema/common/payload';
@@ -10,18 +9,7 @@ import {
 } from '../schema/notification/notification.types';
 import type { NotificationView } from '../services/notification.service';
 import { EventType, type LiveEvent } from '../subscriptions/topics';
-import { unauthenticated } from '../lib/errors';
-
-/** `since` must be a cursor we handed out: a decimal number. */
-export function parseSince(since: string | null | undefined): string | null {
-  if (since == null) return null;
-  if (!/^\d{1,19}$/.test(since)) {
-    throw new GraphQLError('`since` must be a cursor received from this subscription.', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-  }
-  return since;
-}
+import { liveSubscribe } from './live-subscribe';
 
 @Resolver()
 export class NotificationResolver {
@@ -41,16 +29,7 @@ export class NotificationResolver {
   @Subscription(() => NotificationEvent, {
     description:
       "The caller's new notifications, live. Pass `since` (a cursor) to first receive what was missed.",
-    subscribe: async ({ args, context }) => {
-      const ctx = context as RequestContext;
-      if (!ctx.viewer) throw unauthenticated();
-      return ctx.services.live.stream({
-        type: EventType.notificationReceived,
-        viewer: ctx.viewer,
-        since: parseSince(args.since as string | null | undefined),
-        scope: 'mine',
-      });
-    },
+    subscribe: liveSubscribe(EventType.notificationReceived, null),
   })
   notificationReceived(
     @Root() event: LiveEvent,

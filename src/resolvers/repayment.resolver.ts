@@ -12,7 +12,6 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { Role } from '../entities/user.entity';
-import { unauthenticated } from '../lib/errors';
 import type { RequestContext } from '../server/context';
 import { accountType } from '../schema/account/account.types';
 import {
@@ -33,7 +32,7 @@ import {
 import { Money, money } from '../schema/common/money.type';
 import { PayloadErrors } from '../schema/common/payload';
 import { EventType, type LiveEvent } from '../subscriptions/topics';
-import { parseSince } from './notification.resolver';
+import { liveSubscribe } from './live-subscribe';
 
 @Resolver(() => PaymentResultType)
 export class RepaymentResolver {
@@ -114,17 +113,7 @@ export class RepaymentResolver {
 
   @Subscription(() => PaymentEvent, {
     description: 'Your payments, live (one account with `accountId`). Pass `since` to resume.',
-    subscribe: async ({ args, context }) => {
-      const ctx = context as RequestContext;
-      if (!ctx.viewer) throw unauthenticated();
-      return ctx.services.live.stream({
-        type: EventType.paymentPosted,
-        viewer: ctx.viewer,
-        since: parseSince(args.since as string | null | undefined),
-        scope: 'mine',
-        objectId: (args.accountId as string | null | undefined) ?? null,
-      });
-    },
+    subscribe: liveSubscribe(EventType.paymentPosted, 'accountId'),
   })
   paymentPosted(
     @Root() event: LiveEvent,
