@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '../entities/user.entity';
+import { unauthenticated } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Services } from '../services';
 import { createLoaders, type Loaders } from './loaders';
@@ -24,6 +25,12 @@ export interface RequestContext {
   /** The client's address (rate limits). */
   ip: string;
   log: Logger;
+}
+
+/** The signed-in viewer, or UNAUTHENTICATED: the first line of every service method that needs one. */
+export function requireViewer(ctx: { viewer: Viewer | null }): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
 }
 
 /** The one way a context is made, for HTTP and WebSocket alike. */

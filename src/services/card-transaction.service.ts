@@ -12,10 +12,10 @@ import { PlanKind, PlanStatus } from '../entities/installment-plan.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { RewardReason } from '../entities/rewards.entity';
 import type { Tx } from '../db/transactions';
-import { DomainError, FieldErrors, UserErrorCode, unauthenticated } from '../lib/errors';
+import { DomainError, FieldErrors, UserErrorCode } from '../lib/errors';
 import { localId, toGlobalId } from '../lib/global-id';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
-import type { RequestContext, Viewer } from '../server/context';
+import { requireViewer, type RequestContext } from '../server/context';
 import { EventType } from '../subscriptions/topics';
 import type { Services } from '.';
 import { CARD_TYPE } from './credit-account.service';
@@ -80,7 +80,7 @@ export class CardTransactionService {
     ctx: RequestContext,
     input: AuthorizeInput,
   ): Promise<{ transaction: TransactionView; account: CreditAccount }> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const errors = new FieldErrors();
     if (input.amount <= 0) errors.add(['input', 'amount'], 'The amount must be more than zero.');
     const merchant = input.merchantName.trim();
@@ -171,7 +171,7 @@ export class CardTransactionService {
     ctx: RequestContext,
     input: { transactionId: string; amount: number; idempotencyKey: string },
   ): Promise<{ transaction: TransactionView; account: CreditAccount }> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (input.amount <= 0)
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'The amount must be more than zero.', [
         'input',
@@ -254,7 +254,7 @@ export class CardTransactionService {
     ctx: RequestContext,
     input: { transactionId: string; months: number },
   ): Promise<InstallmentPlan> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (!CONVERSION_MONTHS.has(input.months)) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'Choose 3, 6 or 12 months.', ['input', 'months']);
     }
@@ -337,7 +337,7 @@ export class CardTransactionService {
   }
 
   async get(ctx: RequestContext, id: string): Promise<TransactionView | null> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const t = await ctx.em.findOne(CardTransaction, { id });
     return t && (t.ownerId === viewer.userId || viewer.isAdmin) ? transactionView(t) : null;
   }
@@ -403,10 +403,5 @@ export class CardTransactionService {
     this.s.notifications.notify(tx, t.ownerId, n[0], n[1], n[2], {
       transactionId: toGlobalId(TRANSACTION_TYPE, t.id),
     });
-  }
-
-  private viewer(ctx: RequestContext): Viewer {
-    if (!ctx.viewer) throw unauthenticated();
-    return ctx.viewer;
   }
 }

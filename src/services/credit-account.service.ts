@@ -5,9 +5,9 @@ import { CardStatus } from '../entities/card.entity';
 import { ApplicationStatus } from '../entities/credit-application.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import type { Tx } from '../db/transactions';
-import { DomainError, UserErrorCode, forbidden, unauthenticated } from '../lib/errors';
+import { DomainError, UserErrorCode, forbidden } from '../lib/errors';
 import { localId, toGlobalId } from '../lib/global-id';
-import type { RequestContext, Viewer } from '../server/context';
+import { requireViewer, type RequestContext } from '../server/context';
 import type { Services } from '.';
 import { applicationView, decisionView, type ApplicationView } from './application-view';
 import { APPLICATION_TYPE, applicationUpdatedEvent } from './credit-application.service';
@@ -35,7 +35,7 @@ export class CreditAccountService {
     ctx: RequestContext,
     input: { applicationId: string; funding?: FundingSource | null },
   ): Promise<{ application: ApplicationView; account: CreditAccount }> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(input.applicationId, APPLICATION_TYPE);
     const notFound = () =>
       new DomainError(UserErrorCode.NOT_FOUND, 'No such application.', ['input', 'applicationId']);
@@ -128,7 +128,7 @@ export class CreditAccountService {
 
   /** An account of the caller's (admins: anyone's); null otherwise, as for a missing id. */
   async get(ctx: RequestContext, globalId: string): Promise<CreditAccount | null> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(globalId, ACCOUNT_TYPE);
     if (!id) return null;
     const account = await ctx.loaders.accountById.load(id);
@@ -136,7 +136,7 @@ export class CreditAccountService {
   }
 
   async listFor(ctx: RequestContext, userId: string): Promise<CreditAccount[]> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
     return ctx.loaders.accountsByOwner.load(userId);
   }
@@ -149,7 +149,7 @@ export class CreditAccountService {
     field: string[],
     lock = false,
   ): Promise<CreditAccount> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(globalId, ACCOUNT_TYPE);
     const account = id
       ? await tx.em.findOne(CreditAccount, { id }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
@@ -188,12 +188,12 @@ export class CreditAccountService {
   }
 
   closeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
-    if (!this.viewer(ctx).isAdmin) throw forbidden();
+    if (!requireViewer(ctx).isAdmin) throw forbidden();
     return this.setCardStatus(ctx, cardGlobalId, 'admin', null, CardStatus.CLOSED);
   }
 
   async getCard(ctx: RequestContext, id: string): Promise<Card | null> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const card = await ctx.em.findOne(Card, { id });
     return card && (card.ownerId === viewer.userId || viewer.isAdmin) ? card : null;
   }
@@ -224,7 +224,7 @@ export class CreditAccountService {
   }
 
   private async ownCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(cardGlobalId, CARD_TYPE);
     const card = id ? await ctx.em.findOne(Card, { id }) : null;
     if (!card || card.ownerId !== viewer.userId)
@@ -239,7 +239,7 @@ export class CreditAccountService {
     from: CardStatus | null,
     to: CardStatus,
   ): Promise<Card> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(cardGlobalId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
     if (!id) throw notFound();
@@ -263,10 +263,5 @@ export class CreditAccountService {
       });
       return card;
     });
-  }
-
-  private viewer(ctx: RequestContext): Viewer {
-    if (!ctx.viewer) throw unauthenticated();
-    return ctx.viewer;
   }
 }

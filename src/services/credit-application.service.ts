@@ -16,11 +16,11 @@ import { ApplicationStatus } from '../entities/credit-application.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { multiInsert, textArray, type InsertSpec } from '../db/multi-insert';
 import type { Tx } from '../db/transactions';
-import { DomainError, FieldErrors, UserErrorCode, forbidden, unauthenticated } from '../lib/errors';
+import { DomainError, FieldErrors, UserErrorCode, forbidden } from '../lib/errors';
 import { localId, toGlobalId } from '../lib/global-id';
 import { uuidv7 } from '../lib/ids';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
-import type { RequestContext, Viewer } from '../server/context';
+import { requireViewer, type RequestContext } from '../server/context';
 import { EventType, type NewEvent } from '../subscriptions/topics';
 import type { Services } from '.';
 import { applicationView, decisionView, type ApplicationView, type DecisionView } from './application-view';
@@ -205,7 +205,7 @@ export class CreditApplicationService {
    * same transaction, so a repeat returns the first application and stores nothing.
    */
   async submit(ctx: RequestContext, input: SubmitApplicationInput): Promise<ApplicationView> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const today = this.s.clock.today();
     const applicant = applicantInput(input, today);
     validate(applicant, input.purpose);
@@ -371,7 +371,7 @@ export class CreditApplicationService {
 
   /** An admin decides a REFERRED application: approve (grade E, counter-offer rule) or decline, with a note. */
   async review(ctx: RequestContext, input: ReviewApplicationInput): Promise<ApplicationView> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (!viewer.isAdmin) throw forbidden();
     const note = input.note.trim();
     const errors = new FieldErrors();
@@ -420,7 +420,7 @@ export class CreditApplicationService {
 
   /** One application, for its applicant or an admin; null for anyone else, as for a missing id. */
   async get(ctx: RequestContext, globalId: string): Promise<ApplicationView | null> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(globalId, APPLICATION_TYPE);
     if (!id) return null;
     const view = await this.load(ctx, id);
@@ -437,7 +437,7 @@ export class CreditApplicationService {
   }
 
   async getDecision(ctx: RequestContext, id: string): Promise<DecisionView | null> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const d = await ctx.em.findOne(CreditDecision, { id });
     if (!d) return null;
     const app = await ctx.em.findOne(CreditApplication, { id: d.applicationId }, { fields: ['applicantId'] });
@@ -447,24 +447,19 @@ export class CreditApplicationService {
 
   /** The caller's applications, newest first. */
   listMine(ctx: RequestContext, userId: string, args: { first?: number | null; after?: string | null }) {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
     return this.page(ctx, { applicantId: userId }, args, 'desc');
   }
 
   /** The admin queue: every applicant's applications, oldest first (first come, first reviewed). */
   queue(ctx: RequestContext, args: { status?: string | null; first?: number | null; after?: string | null }) {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (!viewer.isAdmin) throw forbidden();
     return this.page(ctx, args.status ? { status: args.status } : {}, args, 'asc');
   }
 
   // ---- internals
-
-  private viewer(ctx: RequestContext): Viewer {
-    if (!ctx.viewer) throw unauthenticated();
-    return ctx.viewer;
-  }
 
   private knex(): Knex {
     return this.s.knex;
@@ -711,7 +706,7 @@ export class CreditApplicationService {
     who: 'owner' | 'admin',
     work: (tx: Tx, app: CreditApplication, decision: CreditDecision | null) => Promise<ApplicationView>,
   ): Promise<ApplicationView> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const id = localId(globalId, APPLICATION_TYPE);
     const notFound = () =>
       new DomainError(UserErrorCode.NOT_FOUND, 'No such application.', ['input', 'applicationId']);

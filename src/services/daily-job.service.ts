@@ -8,10 +8,18 @@ import { TransactionStatus } from '../entities/card-transaction.entity';
 import { InstallmentStatus, PlanStatus } from '../entities/installment-plan.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { toGlobalId } from '../lib/global-id';
+import type { Tx } from '../db/transactions';
 import type { Services } from '.';
 import { APPLICATION_TYPE, applicationUpdatedEvent } from './credit-application.service';
 import { ACCOUNT_TYPE } from './credit-account.service';
 import { purchaseUnpaid } from './repayment.service';
+
+/** The active plans of some installments, by id (installments of other plans are skipped). */
+async function activePlansOf(tx: Tx, installments: Installment[]): Promise<Map<string, InstallmentPlan>> {
+  const ids = [...new Set(installments.map((i) => i.planId))];
+  const plans = await tx.em.find(InstallmentPlan, { id: { $in: ids }, status: PlanStatus.ACTIVE });
+  return new Map(plans.map((p) => [p.id, p]));
+}
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -88,14 +96,7 @@ export class DailyJobService {
         interest: { $gt: 0 },
       });
       if (!due.length) return 0;
-      const plans = new Map(
-        (
-          await tx.em.find(InstallmentPlan, {
-            id: { $in: [...new Set(due.map((i) => i.planId))] },
-            status: PlanStatus.ACTIVE,
-          })
-        ).map((p) => [p.id, p]),
-      );
+      const plans = await activePlansOf(tx, due);
       let n = 0;
       for (const i of due) {
         const plan = plans.get(i.planId);
@@ -119,14 +120,7 @@ export class DailyJobService {
         status: { $in: [InstallmentStatus.SCHEDULED, InstallmentStatus.PARTIALLY_PAID] },
       });
       if (!late.length) return 0;
-      const plans = new Map(
-        (
-          await tx.em.find(InstallmentPlan, {
-            id: { $in: [...new Set(late.map((i) => i.planId))] },
-            status: PlanStatus.ACTIVE,
-          })
-        ).map((p) => [p.id, p]),
-      );
+      const plans = await activePlansOf(tx, late);
       let n = 0;
       for (const i of late) {
         const plan = plans.get(i.planId);
@@ -278,14 +272,7 @@ export class DailyJobService {
         status: { $in: OPEN },
       });
       if (!due.length) return 0;
-      const plans = new Map(
-        (
-          await tx.em.find(InstallmentPlan, {
-            id: { $in: [...new Set(due.map((i) => i.planId))] },
-            status: PlanStatus.ACTIVE,
-          })
-        ).map((p) => [p.id, p]),
-      );
+      const plans = await activePlansOf(tx, due);
       let n = 0;
       for (const i of due) {
         const plan = plans.get(i.planId);

@@ -19,9 +19,9 @@ import { InstallmentStatus, PlanStatus } from '../entities/installment-plan.enti
 import { NotificationKind } from '../entities/notification.entity';
 import { RewardReason } from '../entities/rewards.entity';
 import type { Tx } from '../db/transactions';
-import { DomainError, UserErrorCode, unauthenticated } from '../lib/errors';
+import { DomainError, UserErrorCode } from '../lib/errors';
 import { toGlobalId } from '../lib/global-id';
-import type { RequestContext, Viewer } from '../server/context';
+import { requireViewer, type RequestContext } from '../server/context';
 import { EventType } from '../subscriptions/topics';
 import type { Services } from '.';
 import { ACCOUNT_TYPE } from './credit-account.service';
@@ -125,7 +125,7 @@ export class RepaymentService {
 
   /** Pays out a platform loan: its schedule starts today. */
   async requestDisbursement(ctx: RequestContext, input: { accountId: string; idempotencyKey: string }) {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     const outcome = await this.s.tx.run(ctx.em, async (tx) => {
       const claim = await this.s.idempotency.claim<{ disbursementId: string }>(
         tx,
@@ -211,7 +211,7 @@ export class RepaymentService {
     ctx: RequestContext,
     input: { accountId: string; amount: number; idempotencyKey: string },
   ) {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (input.amount <= 0)
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'The amount must be more than zero.', [
         'input',
@@ -524,10 +524,5 @@ export class RepaymentService {
         : `Your payment of ${money(Number(payment.amount))} did not go through (${payment.failureReason}).`,
       { paymentId: toGlobalId(PAYMENT_TYPE, payment.id) },
     );
-  }
-
-  private viewer(ctx: RequestContext): Viewer {
-    if (!ctx.viewer) throw unauthenticated();
-    return ctx.viewer;
   }
 }

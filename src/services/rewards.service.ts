@@ -7,9 +7,9 @@ import { AccountStatus } from '../entities/credit-account.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { RedemptionKind, RewardReason } from '../entities/rewards.entity';
 import type { Tx } from '../db/transactions';
-import { DomainError, UserErrorCode, forbidden, unauthenticated } from '../lib/errors';
+import { DomainError, UserErrorCode, forbidden } from '../lib/errors';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
-import type { RequestContext, Viewer } from '../server/context';
+import { requireViewer, type RequestContext } from '../server/context';
 import type { Services } from '.';
 
 export interface RewardsSummary {
@@ -70,7 +70,7 @@ export class RewardsService {
     ctx: RequestContext,
     input: { accountId: string; points: number; kind: RedemptionKind; idempotencyKey: string },
   ): Promise<{ redemption: RewardRedemption; rewards: RewardsSummary }> {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (input.points < MIN_REDEMPTION_POINTS) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, `Redeem at least ${MIN_REDEMPTION_POINTS} points.`, [
         'input',
@@ -192,7 +192,7 @@ export class RewardsService {
    * the ledger's charity reserve, since the first member joined.
    */
   async impact(ctx: RequestContext): Promise<{ charityTotal: number; since: Date }> {
-    this.viewer(ctx);
+    requireViewer(ctx);
     const total = await this.s.ledger.balance(ctx.em, PLATFORM_ACCOUNTS.charityReserve.code);
     const [first] = (await ctx.em
       .getConnection()
@@ -217,12 +217,7 @@ export class RewardsService {
   }
 
   private own(ctx: RequestContext, userId: string): void {
-    const viewer = this.viewer(ctx);
+    const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
-  }
-
-  private viewer(ctx: RequestContext): Viewer {
-    if (!ctx.viewer) throw unauthenticated();
-    return ctx.viewer;
   }
 }

@@ -44,11 +44,11 @@ describe('the card vault', () => {
     const cvv = vault.cvv('4532750000000006', 12, 2029);
     expect(cvv).toMatch(/^\d{3}$/);
     expect(vault.cvv('4532750000000006', 12, 2029)).toBe(cvv);
-    const others = new Set([
-      vault.cvv('4532750000000006', 11, 2029),
+    // Deterministic (keyed HMAC): these particular inputs give other CVVs, so the expiry and the key matter.
+    expect(vault.cvv('4532750000000006', 11, 2029)).not.toBe(cvv);
+    expect(
       new CardVault(Buffer.alloc(32, 1), Buffer.alloc(32, 3), '453275').cvv('4532750000000006', 12, 2029),
-    ]);
-    expect(others.has(cvv) && others.size === 1).toBe(false);
+    ).not.toBe(cvv);
   });
 });
 
