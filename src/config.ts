@@ -25,7 +25,14 @@ export interface Config {
   /** Browser origins allowed to open the WebSocket (same-origin is always allowed). */
   allowedOrigins: string[];
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies in front of this server are trusted to append to
+   * `X-Forwarded-For`: the client address is the one the outermost trusted proxy saw
+   * (0: the socket's peer, `X-Forwarded-For` ignored).
+   */
+  trustProxyHops: number;
+  /** Every Redis command of the rate limiter fails after this long (sign-in then fails closed). */
+  redisCommandTimeoutMs: number;
   secrets: { jwt: Buffer; cardEncryption: Buffer; cvv: Buffer };
   limits: {
     maxDepth: number;
@@ -77,7 +84,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOWED_ORIGINS: z.string().default(''),
   BODY_LIMIT_BYTES: int(100 * 1024, 1024),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // A hop count; `true` is one hop (a single load balancer), never "trust every hop", which
+  // would let a client pick its own address with a forged X-Forwarded-For.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, 'true, false or a number of proxy hops')
+    .default('false'),
+  REDIS_COMMAND_TIMEOUT_MS: int(500, 10),
   JWT_SECRET: secretHex,
   CARD_ENCRYPTION_KEY: secretHex,
   CVV_KEY: secretHex,
@@ -179,7 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxyHops: e.TRUST_PROXY === 'true' ? 1 : e.TRUST_PROXY === 'false' ? 0 : Number(e.TRUST_PROXY),
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     secrets: {
       jwt: secrets.JWT_SECRET!,
       cardEncryption: secrets.CARD_ENCRYPTION_KEY!,

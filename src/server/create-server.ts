@@ -32,12 +32,17 @@ import { SandboxService } from '../services/sandbox.service';
 import { CardVault } from '../lib/card-vault';
 import { IdempotencyService } from '../services/idempotency.service';
 import { NotificationService } from '../services/notification.service';
-import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../services/rate-limiter';
+import {
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  createRateLimitRedis,
+  type RateLimiter,
+} from '../services/rate-limiter';
 import { TokenService } from '../services/token.service';
 import { UserService } from '../services/user.service';
 import { LiveHub } from '../subscriptions/live-stream';
 import { OutboxRelay } from '../subscriptions/outbox-relay';
-import { createMemoryBus, createRedisBus, createRedisClient, type EventBus } from '../subscriptions/pubsub';
+import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/pubsub';
 import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
 import { buildContext, type RequestContext } from './context';
 import { maskError } from './errors';
@@ -99,13 +104,13 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     let rateLimiter: RateLimiter;
     if (config.redisUrl) {
       bus = createRedisBus(config.redisUrl, config.redisPrefix, log);
-      const redis = createRedisClient(config.redisUrl, log);
+      const redis = createRateLimitRedis(config.redisUrl, log, config.redisCommandTimeoutMs);
       cleanups.push(async () => redis.disconnect());
       // Commands fail fast while disconnected (no offline queue): wait for the first connection.
       await new Promise<void>((resolve) => {
         if (redis.status === 'ready') return resolve();
         const timer = setTimeout(() => {
-          log.warn('redis not ready after 5 s; rate limits fall back to memory until it is');
+          log.warn('redis not ready after 5 s; sign-in is refused until it is');
           resolve();
         }, 5000);
         redis.once('ready', () => {
@@ -153,7 +158,9 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     const limits = createQueryLimits(config.limits);
     const app = express();
     app.disable('x-powered-by');
-    if (config.trustProxy) app.set('trust proxy', true);
+    // A hop count, never `true`: trusting every hop takes the left-most X-Forwarded-For, which
+    // the client writes itself (and so could rotate to escape the per-address limits).
+    app.set('trust proxy', config.trustProxyHops);
     const httpServer: Server = createHttpServer(app);
     const ws = attachWebSocket({ httpServer, schema, orm, services, config, limits, metrics });
 

@@ -50,6 +50,25 @@ const bearer = (value: unknown): string | null => {
 };
 
 /**
+ * The client address as Express computes it with `trust proxy` set to a hop count: the
+ * socket's peer, or, through `hops` trusted proxies, the address the outermost one saw (the
+ * entry that many places from the right of the peer in X-Forwarded-For). Never the
+ * left-most entry, which the client writes itself.
+ */
+export function clientAddress(request: IncomingMessage, hops: number): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  if (hops <= 0) return peer;
+  const header = request.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .reverse();
+  const chain = [peer, ...forwarded];
+  return chain[Math.min(hops, chain.length - 1)]!;
+}
+
+/**
  * graphql-ws on the HTTP server's port and path. graphql-ws bypasses Apollo's plugins, so
  * every protection is applied here again: message size (64 KiB), the `connection_init`
  * deadline, the Origin allow-list, a cap on subscriptions per socket, and the same token,
@@ -91,7 +110,7 @@ export function attachWebSocket(args: {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
-        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        const ip = clientAddress(ctx.extra.request, config.trustProxyHops);
         let viewer: Viewer | null = null;
         if (raw !== undefined) {
           const token = bearer(raw);

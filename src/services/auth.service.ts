@@ -8,6 +8,7 @@ import { DomainError, FieldErrors, UserErrorCode, unauthenticated } from '../lib
 import { uuidv7 } from '../lib/ids';
 import type { RequestContext } from '../server/context';
 import type { Services } from '.';
+import { RateLimiterUnavailable, type SignInAdmission } from './rate-limiter';
 import { TokenService } from './token.service';
 
 export interface SignUpInput {
@@ -98,36 +99,50 @@ export class AuthService {
   }
 
   /**
-   * Failed attempts are counted per email (5 in 15 minutes lock that email for 15 minutes,
-   * even for the right password) and every attempt per address (at most 50 in 15 minutes).
+   * Every attempt is counted before its password is checked, in one atomic step that also
+   * decides whether it may go ahead (SPEC section 2): at most 50 per address in 15 minutes,
+   * and per email at most 5 attempts not known to have succeeded, so parallel guesses get no
+   * more password checks than sequential ones. The fifth failure locks the email for 15
+   * minutes, even for the right password; a success forgets the failures. With Redis
+   * configured but unreachable, sign-in is refused rather than counted per instance.
    */
   async signIn(ctx: RequestContext, input: SignInInput): Promise<Session> {
-    const { limits } = this.s.config;
+    const { limits: l } = this.s.config;
+    const limits = {
+      failuresPerEmail: l.signInFailuresPerEmail,
+      attemptsPerAddress: l.signInAttemptsPerAddress,
+      windowMs: l.signInWindowMs,
+    };
     const email = normalizeEmail(input.email);
     const limiter = this.s.rateLimiter;
-    const limited = () =>
-      new DomainError(UserErrorCode.RATE_LIMITED, 'Too many sign-in attempts. Try again in 15 minutes.');
 
-    if (
-      (await limiter.hit(`signin:addr:${ctx.ip}`, limits.signInWindowMs)) > limits.signInAttemptsPerAddress
-    ) {
-      throw limited();
+    let admission: SignInAdmission;
+    try {
+      admission = await limiter.admitSignIn(email, ctx.ip, limits);
+    } catch (err) {
+      if (!(err instanceof RateLimiterUnavailable)) throw err;
+      ctx.log.warn({ err: err.message }, 'sign-in refused: the attempt counters are unreachable');
+      throw new DomainError(
+        UserErrorCode.RATE_LIMITED,
+        'Sign-in is temporarily unavailable. Try again in a minute.',
+      );
     }
-    if (await limiter.isBlocked(`signin:lock:${email}`)) throw limited();
+    if (!admission.admitted) {
+      throw new DomainError(
+        UserErrorCode.RATE_LIMITED,
+        'Too many sign-in attempts. Try again in 15 minutes.',
+      );
+    }
 
     const user = await ctx.em.findOne(User, { email, deletedAt: null });
     const ok = await argon2
       .verify(user?.passwordHash ?? (await this.dummyHash), input.password)
       .catch(() => false);
     if (!user || !ok) {
-      const failures = await limiter.hit(`signin:fail:${email}`, limits.signInWindowMs);
-      if (failures >= limits.signInFailuresPerEmail) {
-        await limiter.block(`signin:lock:${email}`, limits.signInWindowMs);
-        await limiter.reset(`signin:fail:${email}`);
-      }
+      await limiter.signInFailed(email, admission.attempt, limits);
       throw new DomainError(UserErrorCode.INVALID_CREDENTIALS, 'Email or password is incorrect.');
     }
-    await limiter.reset(`signin:fail:${email}`);
+    await limiter.signInSucceeded(email, admission.attempt);
     return this.s.tx.run(ctx.em, async (tx) => {
       const session = await this.openSession(tx.em, user);
       this.s.audit.record(tx, ctx, { action: 'user.sign_in', objectId: user.id, actorId: user.id });
