@@ -8,6 +8,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
 import { Client } from 'pg';
 import type { Config } from '../config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
@@ -38,13 +39,14 @@ import {
   createRateLimitRedis,
   type RateLimiter,
 } from '../services/rate-limiter';
+import { SessionService } from '../services/session.service';
 import { TokenService } from '../services/token.service';
 import { UserService } from '../services/user.service';
 import { LiveHub } from '../subscriptions/live-stream';
 import { OutboxRelay } from '../subscriptions/outbox-relay';
 import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/pubsub';
 import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
-import { buildContext, type RequestContext } from './context';
+import { authenticate, buildContext, type RequestContext } from './context';
 import { maskError } from './errors';
 import { explorerAssets, explorerHtml } from './explorer';
 import { createQueryLimits } from './limits';
@@ -134,6 +136,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     Object.assign(services, {
       tx: new Transactions(relay, clock, log),
       tokens: new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds),
+      sessions: new SessionService(knex, bus, log, config.accessTokenTtlSeconds * 1000),
       audit: new AuditService(clock),
       idempotency: new IdempotencyService(),
       users: new UserService(),
@@ -151,6 +154,8 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     services.dailyJob = new DailyJobService(services);
     services.sandbox = new SandboxService(services);
     await services.sandbox.load(orm.em);
+    await services.sessions.start();
+    cleanups.push(() => services.sessions.close());
 
     // --- HTTP and WebSocket
     const schema = await buildAppSchema();
@@ -259,9 +264,10 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       tokenLimit,
       expressMiddleware(apollo, {
         context: async ({ req }) => {
-          const auth = req.header('authorization');
-          const m = auth ? /^Bearer\s+(.+)$/i.exec(auth) : null;
-          const viewer = m ? await services.tokens.verifyAccess(m[1]!.trim()) : null;
+          // A presented token that is not valid fails the whole request (SPEC section 2).
+          const auth = await authenticate(services, req.header('authorization'));
+          if (auth instanceof GraphQLError) throw auth;
+          const viewer = auth?.viewer ?? null;
           return buildContext({
             services,
             em: orm.em,

@@ -14,7 +14,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { uuidv7 } from '../lib/ids';
 import type { Services } from '../services';
-import { buildContext, type Viewer } from './context';
+import { authenticate, buildContext, type Viewer } from './context';
 import { isClientError, maskError } from './errors';
 import type { QueryLimits } from './limits';
 import type { Metrics } from './metrics';
@@ -42,12 +42,6 @@ export function originAllowed(
     return false;
   }
 }
-
-const bearer = (value: unknown): string | null => {
-  if (typeof value !== 'string') return null;
-  const m = /^Bearer\s+(.+)$/i.exec(value.trim());
-  return m ? m[1]!.trim() : null;
-};
 
 /**
  * The client address as Express computes it with `trust proxy` set to a hop count: the
@@ -109,15 +103,15 @@ export function attachWebSocket(args: {
       connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const raw = params.authorization ?? params.Authorization;
-        const ip = clientAddress(ctx.extra.request, config.trustProxyHops);
-        let viewer: Viewer | null = null;
-        if (raw !== undefined) {
-          const token = bearer(raw);
-          viewer = token ? await services.tokens.verifyAccess(token) : null;
-          if (!viewer) return false; // a bad token is refused (4403), not silently anonymous
-        }
-        ctx.extra.state = { viewer, ip, operations: new Map() };
+        const auth = await authenticate(services, params.authorization ?? params.Authorization);
+        // A token that is not valid is refused (4403, graphql-ws's refusal of connection_init;
+        // its client retries, asking its connectionParams again), never silently anonymous.
+        if (auth instanceof GraphQLError) return false;
+        ctx.extra.state = {
+          viewer: auth?.viewer ?? null,
+          ip: clientAddress(ctx.extra.request, config.trustProxyHops),
+          operations: new Map(),
+        };
         return true;
       },
       onSubscribe: (ctx, id, payload) => {

@@ -164,7 +164,7 @@ export class AuthService {
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       const now = new Date();
-      if (!row || row.revokedAt || row.expiresAt <= now) return { ok: false as const };
+      if (!row || row.revokedAt || row.expiresAt <= now) return { ok: false as const, revoked: null };
       if (row.usedAt) {
         await tx.em.nativeUpdate(
           RefreshToken,
@@ -176,10 +176,10 @@ export class AuthService {
           objectId: row.familyId,
           actorId: row.userId,
         });
-        return { ok: false as const };
+        return { ok: false as const, revoked: row.familyId };
       }
       const user = await tx.em.findOne(User, { id: row.userId, deletedAt: null });
-      if (!user) return { ok: false as const };
+      if (!user) return { ok: false as const, revoked: null };
       row.usedAt = now;
       const next = this.s.tokens.newRefreshToken();
       tx.em.persist(
@@ -195,6 +195,7 @@ export class AuthService {
       return { ok: true as const, accessToken, refreshToken: next.token };
     });
     if (!outcome.ok) {
+      if (outcome.revoked) this.s.sessions.announceEnded([outcome.revoked]);
       throw new DomainError(UserErrorCode.INVALID_TOKEN, 'This session has ended. Sign in again.', [
         'input',
         'refreshToken',
@@ -203,23 +204,26 @@ export class AuthService {
     return { accessToken: outcome.accessToken, refreshToken: outcome.refreshToken };
   }
 
-  /** Ends the caller's session: every refresh token of its family stops working. */
+  /**
+   * Ends the caller's session: every refresh token of its family stops working, its access
+   * tokens are refused from now on, and its WebSockets on every instance are closed (4401).
+   */
   async signOut(ctx: RequestContext): Promise<void> {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
-    if (!viewer.sessionId) return;
     await this.s.tx.run(ctx.em, async (tx) => {
       await tx.em.nativeUpdate(
         RefreshToken,
-        { familyId: viewer.sessionId!, userId: viewer.userId, revokedAt: null },
+        { familyId: viewer.sessionId, userId: viewer.userId, revokedAt: null },
         { revokedAt: new Date() },
       );
       this.s.audit.record(tx, ctx, {
         action: 'user.sign_out',
-        objectId: viewer.sessionId!,
+        objectId: viewer.sessionId,
         actorId: viewer.userId,
       });
     });
+    this.s.sessions.announceEnded([viewer.sessionId]);
   }
 
   /** Command-line bootstrap of an administrator (never reachable through the API). */

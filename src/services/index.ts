@@ -16,6 +16,7 @@ import type { DailyJobService } from './daily-job.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { RepaymentService } from './repayment.service';
 import type { SandboxService } from './sandbox.service';
+import type { SessionService } from './session.service';
 import type { IdempotencyService } from './idempotency.service';
 import type { NotificationService } from './notification.service';
 import type { RateLimiter } from './rate-limiter';
@@ -33,6 +34,7 @@ export interface Services {
   live: LiveHub;
   rateLimiter: RateLimiter;
   tokens: TokenService;
+  sessions: SessionService;
   audit: AuditService;
   idempotency: IdempotencyService;
   auth: AuthService;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { Role } from '../entities/user.entity';
-import type { Viewer } from '../server/context';
+import type { Authenticated } from '../server/context';
 
 const ISSUER = 'credit-platform';
 const ROLES = new Set<string>(Object.values(Role));
@@ -26,17 +26,29 @@ export class TokenService {
       .sign(this.secret);
   }
 
-  /** The viewer behind a token, or null for anything invalid, expired or forged. */
-  async verifyAccess(token: string): Promise<Viewer | null> {
+  /**
+   * The viewer of a token we signed and that has not expired, or null for anything else
+   * (malformed, forged, `alg: none`, expired, or without the session it must name). Whether
+   * that session is still signed in is `SessionService.isLive`'s question.
+   */
+  async verifyAccess(token: string): Promise<Authenticated | null> {
     try {
-      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string' || !Array.isArray(payload.roles)) return null;
+      const { payload } = await jwtVerify(token, this.secret, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp', 'sid'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
+      if (!Array.isArray(payload.roles) || typeof payload.exp !== 'number') return null;
       const roles = payload.roles.filter((r): r is Role => typeof r === 'string' && ROLES.has(r));
       return {
-        userId: payload.sub,
-        roles,
-        sessionId: typeof payload.sid === 'string' ? payload.sid : null,
-        isAdmin: roles.includes(Role.ADMIN),
+        viewer: {
+          userId: payload.sub,
+          roles,
+          sessionId: payload.sid,
+          isAdmin: roles.includes(Role.ADMIN),
+        },
+        expiresAt: payload.exp * 1000,
       };
     } catch {
       return null;

@@ -7,6 +7,7 @@ import {
 } from '../generated/contract';
 import { ok, startTestServer, type TestServer } from '../support/server';
 import { signUp, uniqueEmail } from '../support/fixtures';
+import { untilExpired } from '../support/tokens';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -207,13 +208,82 @@ describe('refresh tokens and sign-out', () => {
 });
 
 describe('me and tokens', () => {
-  it('is null without a token, and with a forged or garbage token', async () => {
+  it('is null without a token', async () => {
     expect(ok(await s.gql(MeDocument, {})).me).toBeNull();
-    expect(ok(await s.gql(MeDocument, {}, { token: 'garbage' })).me).toBeNull();
-    const { accessToken } = await signUp(s);
-    const [h, p] = accessToken.split('.');
-    const forged = `${h}.${p}.${'A'.repeat(43)}`;
-    expect(ok(await s.gql(MeDocument, {}, { token: forged })).me).toBeNull();
+    expect(ok(await s.gql(MeDocument, {}, { headers: { authorization: '' } })).me).toBeNull();
+  });
+
+  // SPEC section 2: a presented token that is not valid is not "signed out"; every operation,
+  // `me` included, answers UNAUTHENTICATED so that a client knows to refresh.
+  const badTokens: [string, (valid: string) => string][] = [
+    ['a garbage token', () => 'garbage'],
+    [
+      'a tampered token (payload changed, signature kept)',
+      (t) => {
+        const [h, p, sig] = t.split('.') as [string, string, string];
+        const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+        const forged = Buffer.from(JSON.stringify({ ...claims, roles: ['ADMIN'] })).toString('base64url');
+        return `${h}.${forged}.${sig}`;
+      },
+    ],
+    ['a forged token (signature replaced)', (t) => `${t.split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}`],
+    [
+      'an alg: none token',
+      (t) => {
+        const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+        return `${none}.${t.split('.')[1]}.`;
+      },
+    ],
+    ['a Basic (not Bearer) credential', (t) => `Basic ${t}`],
+  ];
+  it.each(badTokens)('%s answers UNAUTHENTICATED to me, signIn and signUp', async (_name, spoil) => {
+    const u = await signUp(s);
+    const bad = spoil(u.accessToken);
+    const headers = { authorization: bad.startsWith('Basic ') ? bad : `Bearer ${bad}` };
+    const me = await s.gql(MeDocument, {}, { headers });
+    expect(me.status).toBe(401);
+    expect(me.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    expect(me.data ?? null).toBeNull();
+    expect(me.errors).toEqual([
+      { message: expect.stringMatching(/refresh/i), extensions: { code: 'UNAUTHENTICATED' } },
+    ]);
+    const signIn = await s.gql(
+      SignInDocument,
+      { input: { email: u.email, password: 'correct horse' } },
+      { headers },
+    );
+    expect(signIn.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const signUpAgain = await s.gql(
+      SignUpDocument,
+      { input: { email: uniqueEmail(), password: 'correct horse', name: 'X' } },
+      { headers },
+    );
+    expect(signUpAgain.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // the good token still works
+    expect(ok(await s.gql(MeDocument, {}, { token: u.accessToken })).me!.email).toBe(u.email);
+  });
+
+  it('a token of a signed-out session answers UNAUTHENTICATED, to me and to signOut', async () => {
+    const u = await signUp(s);
+    const other = ok(await s.gql(SignInDocument, { input: { email: u.email, password: 'correct horse' } }))
+      .signIn.accessToken!;
+    ok(await s.gql(SignOutDocument, {}, { token: u.accessToken }));
+    const me = await s.gql(MeDocument, {}, { token: u.accessToken });
+    expect(me.status).toBe(401);
+    expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await s.gql(SignOutDocument, {}, { token: u.accessToken })).errors?.[0]?.extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    // the user's other session is untouched
+    expect(ok(await s.gql(MeDocument, {}, { token: other })).me!.email).toBe(u.email);
+  });
+
+  it('a token of a session revoked by refresh-token reuse answers UNAUTHENTICATED', async () => {
+    const u = await signUp(s);
+    ok(await s.gql(RefreshTokenDocument, { input: { refreshToken: u.refreshToken } }));
+    ok(await s.gql(RefreshTokenDocument, { input: { refreshToken: u.refreshToken } })); // reuse
+    const me = await s.gql(MeDocument, {}, { token: u.accessToken });
+    expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('access tokens last 15 minutes', async () => {
@@ -225,13 +295,15 @@ describe('me and tokens', () => {
     expect(claims.exp - claims.iat).toBe(15 * 60);
   });
 
-  it('an expired access token is not accepted', async () => {
+  it('an expired access token answers UNAUTHENTICATED', async () => {
     const t = await startTestServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '1' } });
     try {
       const { accessToken } = await signUp(t);
       expect(ok(await t.gql(MeDocument, {}, { token: accessToken })).me).not.toBeNull();
-      await new Promise((r) => setTimeout(r, 2100)); // token lifetimes run on the real clock
-      expect(ok(await t.gql(MeDocument, {}, { token: accessToken })).me).toBeNull();
+      await untilExpired(accessToken); // token lifetimes run on the real clock
+      const me = await t.gql(MeDocument, {}, { token: accessToken });
+      expect(me.status).toBe(401);
+      expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
       await t.close();
     }

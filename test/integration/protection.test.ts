@@ -132,8 +132,10 @@ describe('limits over the WebSocket', () => {
     const u = await signUp(s);
     const client = s.ws(u.accessToken);
     const t = await startTestServer({ env: { MAX_QUERY_DEPTH: '3' } });
+    // a session of t's own database: t refuses tokens of sessions it does not know
+    const tu = await signUp(t);
     const deep = await new Promise<unknown>((resolve) => {
-      t.ws(u.accessToken).subscribe(
+      t.ws(tu.accessToken).subscribe(
         { query: DEEP },
         { next: resolve, error: resolve, complete: () => undefined },
       );
