@@ -14,17 +14,24 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { uuidv7 } from '../lib/ids';
 import type { Services } from '../services';
-import { authenticate, buildContext, type Viewer } from './context';
+import { authenticate, buildContext, invalidToken, type Viewer } from './context';
 import { isClientError, maskError } from './errors';
 import type { QueryLimits } from './limits';
 import type { Metrics } from './metrics';
 
 interface SocketState {
   viewer: Viewer | null;
+  /** When the socket's access token expires (epoch ms); null for a signed-out socket. */
+  expiresAt: number | null;
   ip: string;
   /** Open operations by id: whether each is a subscription. */
   operations: Map<string, boolean>;
 }
+
+/** Close code of a socket that outlived its access token or session (SPEC section 2). */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** setTimeout's ceiling (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
 
@@ -97,6 +104,51 @@ export function attachWebSocket(args: {
   const rules = [...specifiedRules, ...args.limits.rules];
   const documents = new Map<string, DocumentNode>();
 
+  /** Sockets by session, to close them when their session signs out. */
+  const bySession = new Map<string, Set<WebSocket>>();
+
+  function unauthorized(socket: WebSocket): void {
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+      socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: the access token expired or its session ended');
+    }
+  }
+
+  async function stillSignedIn(state: SocketState): Promise<boolean> {
+    if (state.expiresAt !== null && Date.now() >= state.expiresAt) return false;
+    return services.sessions.isLive(state.viewer!.sessionId);
+  }
+
+  /** Ties a socket to its token: closed at the token's expiry and when its session ends. */
+  function bind(socket: WebSocket, sessionId: string, expiresAt: number): void {
+    if (socket.readyState !== socket.OPEN) return; // gone while its token was checked
+    const timer = setTimeout(
+      () => unauthorized(socket),
+      Math.min(Math.max(expiresAt - Date.now(), 0), MAX_TIMER_MS),
+    );
+    timer.unref();
+    let sockets = bySession.get(sessionId);
+    if (!sockets) bySession.set(sessionId, (sockets = new Set()));
+    sockets.add(socket);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      const set = bySession.get(sessionId);
+      set?.delete(socket);
+      if (set && !set.size) bySession.delete(sessionId);
+    });
+  }
+
+  const closeSession = (sessionId: string): void => {
+    for (const socket of bySession.get(sessionId) ?? []) unauthorized(socket);
+  };
+  const stopEnded = services.sessions.onEnded(closeSession);
+  // Sign-outs announced while the bus was away were missed: ask the database about the rest.
+  const stopResync = services.sessions.onResync(() => {
+    services.sessions
+      .endedAmong([...bySession.keys()])
+      .then((ended) => ended.forEach(closeSession))
+      .catch((err: unknown) => services.log.warn({ err }, 'could not recheck WebSocket sessions'));
+  });
+
   const handle = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: args.schema,
@@ -107,15 +159,24 @@ export function attachWebSocket(args: {
         // A token that is not valid is refused (4403, graphql-ws's refusal of connection_init;
         // its client retries, asking its connectionParams again), never silently anonymous.
         if (auth instanceof GraphQLError) return false;
+        const socket = ctx.extra.socket;
         ctx.extra.state = {
           viewer: auth?.viewer ?? null,
+          expiresAt: auth?.expiresAt ?? null,
           ip: clientAddress(ctx.extra.request, config.trustProxyHops),
           operations: new Map(),
         };
+        if (auth) bind(socket, auth.viewer.sessionId, auth.expiresAt);
         return true;
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const state = ctx.extra.state!;
+        // Every operation re-checks the token's expiry and its session (signed out on any
+        // instance): the socket is closed the moment either no longer holds.
+        if (state.viewer && !(await stillSignedIn(state))) {
+          unauthorized(ctx.extra.socket);
+          return [invalidToken()];
+        }
         if (state.operations.size >= config.limits.wsMaxSubscriptions) {
           return [
             new GraphQLError(
@@ -190,6 +251,8 @@ export function attachWebSocket(args: {
     wss,
     /** Closes every socket with 1001 (going away) and stops accepting new ones. */
     async dispose(): Promise<void> {
+      stopEnded();
+      stopResync();
       await handle.dispose();
     },
   };
