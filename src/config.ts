@@ -56,6 +56,15 @@ export interface Config {
   cardBin: string;
   /** Simulated gateway: amounts (cents) it declines. */
   gatewayFailAmounts: number[];
+  /**
+   * Simulated gateway: amounts (cents) whose first request it records but never answers, as
+   * a provider whose answer is lost in a timeout (exercises the PENDING recovery).
+   */
+  gatewayTimeoutAmounts: number[];
+  /** How long a mutation waits for the gateway before answering with the record still PENDING. */
+  gatewayTimeoutMs: number;
+  /** Records left PENDING longer than this are settled by asking the gateway again (same reference). */
+  gatewayRecoveryMs: number;
   /** Run the daily job by itself each business day (off in tests, which drive it). */
   dailyJobAutorun: boolean;
 }
@@ -115,12 +124,24 @@ const schema = z.object({
     .string()
     .regex(/^(\d+\.\d{2})?(,\d+\.\d{2})*$/, 'comma-separated amounts like 13.13')
     .default('13.13'),
+  GATEWAY_TIMEOUT_AMOUNTS: z
+    .string()
+    .regex(/^(\d+\.\d{2})?(,\d+\.\d{2})*$/, 'comma-separated amounts like 14.14')
+    .default('14.14'),
+  GATEWAY_TIMEOUT_MS: int(5000, 10),
+  GATEWAY_RECOVERY_MS: int(30_000, 10),
   DAILY_JOB_AUTORUN: z.enum(['true', 'false']).default('true'),
   CARD_BIN: z
     .string()
     .regex(/^\d{6}$/, 'must be 6 digits')
     .default('453275'),
 });
+
+const cents = (list: string): number[] =>
+  list
+    .split(',')
+    .filter(Boolean)
+    .map((a) => Math.round(Number(a) * 100));
 
 type SecretName = 'JWT_SECRET' | 'CARD_ENCRYPTION_KEY' | 'CVV_KEY';
 const SECRET_NAMES: SecretName[] = ['JWT_SECRET', 'CARD_ENCRYPTION_KEY', 'CVV_KEY'];
@@ -217,9 +238,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     relayPollMs: e.RELAY_POLL_MS,
     cardBin: e.CARD_BIN,
-    gatewayFailAmounts: e.GATEWAY_FAIL_AMOUNTS.split(',')
-      .filter(Boolean)
-      .map((a) => Math.round(Number(a) * 100)),
+    gatewayFailAmounts: cents(e.GATEWAY_FAIL_AMOUNTS),
+    gatewayTimeoutAmounts: cents(e.GATEWAY_TIMEOUT_AMOUNTS),
+    gatewayTimeoutMs: e.GATEWAY_TIMEOUT_MS,
+    gatewayRecoveryMs: e.GATEWAY_RECOVERY_MS,
     dailyJobAutorun: e.DAILY_JOB_AUTORUN === 'true',
   };
 }

@@ -1,3 +1,4 @@
+import { daysBetween } from './calendar';
 import type { Cents } from './money';
 
 /**
@@ -84,4 +85,16 @@ export function payoffAmount(items: readonly OwedItem[], today: string): Cents {
     (sum, i) => sum + i.principal + (i.kind === 'PURCHASE' || i.dueDate <= today ? i.fee + i.interest : 0),
     0,
   );
+}
+
+/**
+ * Days past due: from the due date of the oldest installment still unpaid after it; 0 when
+ * nothing is past due. A payment recomputes it at once; the daily job every day.
+ */
+export function daysPastDue(items: readonly OwedItem[], today: string): number {
+  let oldest: string | null = null;
+  for (const i of items) {
+    if (unpaid(i) > 0 && i.dueDate < today && (oldest === null || i.dueDate < oldest)) oldest = i.dueDate;
+  }
+  return oldest === null ? 0 : daysBetween(oldest, today);
 }

@@ -20,6 +20,11 @@ export const PLATFORM_ACCOUNTS = {
   charityReserve: { code: 'platform:charity_reserve', name: 'Charity reserve', type: 'LIABILITY' },
   charityExpense: { code: 'platform:charity_expense', name: 'Charity set-aside expense', type: 'EXPENSE' },
   creditLosses: { code: 'platform:credit_losses', name: 'Credit losses (charge-offs)', type: 'EXPENSE' },
+  customerPayable: {
+    code: 'platform:customer_payable',
+    name: 'Owed to customers (money being returned)',
+    type: 'LIABILITY',
+  },
 } as const satisfies Record<string, { code: string; name: string; type: LedgerType }>;
 
 /** The ledger accounts of one credit account. */
@@ -68,11 +73,54 @@ export const purchasePosting = (accountId: string, amount: Cents) =>
     { code: P.cash.code, amount: -amount },
   ]);
 
-/** A refund of (part of) a purchase: the reverse of the purchase. */
-export const refundPosting = (accountId: string, amount: Cents) =>
+/**
+ * A refund of (part of) a purchase: the merchant's money comes back. It first cancels what
+ * is still owed of the purchase; what the owner had already paid of it is owed back to them
+ * (`returned`) until the gateway pays it out.
+ */
+export const refundPosting = (accountId: string, parts: { owed: Cents; returned: Cents }) =>
   posting('REFUND', 'Card purchase refund', [
+    { code: P.cash.code, amount: parts.owed + parts.returned },
+    { code: accountLedger(accountId).principal, amount: -parts.owed },
+    { code: P.customerPayable.code, amount: -parts.returned },
+  ]);
+
+/** Money received that has nothing left to pay (a payment settling after a refund): owed back. */
+export const unappliedPaymentPosting = (amount: Cents) =>
+  posting('UNAPPLIED_PAYMENT', 'Payment with nothing left to pay', [
     { code: P.cash.code, amount },
-    { code: accountLedger(accountId).principal, amount: -amount },
+    { code: P.customerPayable.code, amount: -amount },
+  ]);
+
+/** The paid part of a refunded purchase, owed back to the customer, applied to what else they owe. */
+export const refundCreditPosting = (
+  accountId: string,
+  parts: { fee: Cents; interest: Cents; principal: Cents },
+) => {
+  const l = accountLedger(accountId);
+  return posting('REFUND_CREDIT', 'Refund applied to the balance', [
+    { code: P.customerPayable.code, amount: parts.fee + parts.interest + parts.principal },
+    { code: l.fees, amount: -parts.fee },
+    { code: l.interest, amount: -parts.interest },
+    { code: l.principal, amount: -parts.principal },
+  ]);
+};
+
+/** Money owed back to a customer, paid out through the gateway. */
+export const returnPayoutPosting = (amount: Cents) =>
+  posting('RETURN_PAYOUT', 'Money returned to the customer', [
+    { code: P.customerPayable.code, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/**
+ * Points a refund had to take back after they were redeemed: the owner owes their redeemed
+ * value again (the rewards expense of that redemption is undone). Points never create credit.
+ */
+export const rewardsClawbackPosting = (accountId: string, value: Cents) =>
+  posting('REWARDS_CLAWBACK', 'Redeemed points taken back after a refund', [
+    { code: accountLedger(accountId).principal, amount: value },
+    { code: P.rewardsExpense.code, amount: -value },
   ]);
 
 /** Points earned (positive) or taken back (negative), valued at 1 cent a point. */
@@ -83,15 +131,25 @@ export const rewardsPosting = (points: number) =>
   ]);
 
 /**
- * A redemption credited to an account: the liability (1 cent a point) goes down, the
- * account's balance goes down by the value; a travel redemption's extra value is expense.
+ * A redemption applied to an account like a payment: the liability (1 cent a point) goes
+ * down, and what the account owes goes down by the value, part by part as allocated; a
+ * travel redemption's extra value is expense.
  */
-export const redemptionPosting = (accountId: string, points: number, value: Cents) =>
-  posting('REWARDS_REDEEMED', 'Reward redemption credit', [
+export const redemptionPosting = (
+  accountId: string,
+  points: number,
+  parts: { fee: Cents; interest: Cents; principal: Cents },
+) => {
+  const l = accountLedger(accountId);
+  const value = parts.fee + parts.interest + parts.principal;
+  return posting('REWARDS_REDEEMED', 'Reward redemption credit', [
     { code: P.rewardsLiability.code, amount: points },
     { code: P.rewardsExpense.code, amount: value - points },
-    { code: accountLedger(accountId).principal, amount: -value },
+    { code: l.fees, amount: -parts.fee },
+    { code: l.interest, amount: -parts.interest },
+    { code: l.principal, amount: -parts.principal },
   ]);
+};
 
 /** A platform loan paid out to the borrower. */
 export const disbursementPosting = (accountId: string, amount: Cents) =>

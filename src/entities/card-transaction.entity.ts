@@ -15,6 +15,12 @@ export enum MerchantCategory {
   OTHER = 'OTHER',
 }
 
+/** What put the amount on the account: a card purchase, or points taken back after a refund. */
+export enum TransactionKind {
+  PURCHASE = 'PURCHASE',
+  REWARDS_CLAWBACK = 'REWARDS_CLAWBACK',
+}
+
 export enum DeclineReason {
   INSUFFICIENT_CREDIT = 'INSUFFICIENT_CREDIT',
   CARD_FROZEN = 'CARD_FROZEN',
@@ -23,13 +29,17 @@ export enum DeclineReason {
   ACCOUNT_NOT_ACTIVE = 'ACCOUNT_NOT_ACTIVE',
 }
 
-/** A card purchase, approved or declined. Approved ones are due in full 45 days later. */
+/**
+ * A card purchase, approved or declined, or a charge for reward points that a refund had to
+ * take back after they were redeemed. An approved one is an INTEREST_FREE_45 plan of one
+ * installment (due in full 45 days later) until it is paid or converted.
+ */
 @Entity({ tableName: 'card_transaction' })
 @Index({ properties: ['accountId', 'id'] })
 @Index({ properties: ['cardId', 'id'] })
 @Check({
   name: 'card_transaction_amounts',
-  expression: 'amount > 0 and refunded >= 0 and refunded <= amount and paid >= 0',
+  expression: 'amount > 0 and refunded >= 0 and refunded <= amount',
 })
 export class CardTransaction {
   [OptionalProps]?:
@@ -40,10 +50,13 @@ export class CardTransaction {
     | 'dueDate'
     | 'planId'
     | 'createdAt'
-    | 'paid';
+    | 'kind';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
+
+  @Property({ type: 'text' })
+  kind: string = TransactionKind.PURCHASE;
 
   @Property({ type: 'uuid' })
   cardId!: string;
@@ -83,10 +96,6 @@ export class CardTransaction {
   /** The 45-day due date of an approved purchase. */
   @Property({ type: 'date', columnType: 'date', nullable: true })
   dueDate: string | null = null;
-
-  /** Repaid so far (the 45-day bill), before any conversion. */
-  @Property({ type: 'bigint', runtimeType: 'number' })
-  paid: number = 0;
 
   /** Set once converted into an installment plan. */
   @Property({ type: 'uuid', nullable: true })

@@ -4,7 +4,13 @@ import { CardTransaction } from './card-transaction.entity';
 import { CreditAccount } from './credit-account.entity';
 import { Installment, InstallmentPlan } from './installment-plan.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger.entity';
-import { DailyJobRun, Disbursement, PaymentAllocation, SandboxClockRow } from './operations.entity';
+import {
+  DailyJobRun,
+  Disbursement,
+  GatewayOperation,
+  PaymentAllocation,
+  SandboxClockRow,
+} from './operations.entity';
 import { Payment } from './payment.entity';
 import { RewardBalance, RewardEntry, RewardRedemption } from './rewards.entity';
 import { CreditApplication } from './credit-application.entity';
@@ -41,6 +47,7 @@ export const entities = [
   PaymentAllocation,
   SandboxClockRow,
   DailyJobRun,
+  GatewayOperation,
 ];
 export {
   AuditEntry,
@@ -51,6 +58,7 @@ export {
   CreditDecision,
   DailyJobRun,
   Disbursement,
+  GatewayOperation,
   IdempotencyKey,
   Installment,
   InstallmentPlan,

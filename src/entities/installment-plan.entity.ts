@@ -11,6 +11,8 @@ export enum PlanStatus {
   ACTIVE = 'ACTIVE',
   PAID_OFF = 'PAID_OFF',
   CHARGED_OFF = 'CHARGED_OFF',
+  /** An INTEREST_FREE_45 plan replaced by a monthly plan for what was still unpaid of it. */
+  CONVERTED = 'CONVERTED',
 }
 
 export enum InstallmentStatus {
@@ -22,6 +24,7 @@ export enum InstallmentStatus {
 
 @Entity({ tableName: 'installment_plan' })
 @Index({ properties: ['accountId', 'id'] })
+@Index({ properties: ['sourceTransactionId'] })
 export class InstallmentPlan {
   [OptionalProps]?: 'createdAt' | 'sourceTransactionId';
 
@@ -59,6 +62,11 @@ export class InstallmentPlan {
 
 @Entity({ tableName: 'installment' })
 @Index({ properties: ['planId', 'number'] })
+// The daily job's work list: installments not yet paid, by due date.
+@Index({
+  name: 'installment_open_due_index',
+  expression: `create index "installment_open_due_index" on "installment" ("due_date") where "status" <> 'PAID'`,
+})
 export class Installment {
   [OptionalProps]?:
     | 'fee'

@@ -1,11 +1,28 @@
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { uuidv7 } from '../lib/ids';
 
-/** A repayment into an account through the payment gateway (made by `makePayment`). */
+export enum PaymentSource {
+  /** Collected through the payment gateway (`makePayment`). */
+  GATEWAY = 'GATEWAY',
+  /** Reward points redeemed as a statement or travel credit: no money moves. */
+  REWARDS = 'REWARDS',
+  /** What the owner had paid of a refunded purchase, applied to what else the account owes. */
+  REFUND = 'REFUND',
+}
+
+/**
+ * A repayment into an account: through the payment gateway (`makePayment`), or reward points
+ * applied like one. A gateway payment is committed PENDING first (its id is the provider's
+ * idempotency key), then settled with the provider's answer.
+ */
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['accountId', 'id'] })
+@Index({
+  name: 'payment_pending_index',
+  expression: `create index "payment_pending_index" on "payment" ("attempted_at") where "status" = 'PENDING'`,
+})
 export class Payment {
-  [OptionalProps]?: 'createdAt' | 'failureReason' | 'prepayment';
+  [OptionalProps]?: 'createdAt' | 'failureReason' | 'prepayment' | 'source' | 'attemptedAt' | 'settledAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -19,8 +36,12 @@ export class Payment {
   @Property({ type: 'bigint', runtimeType: 'number' })
   amount!: number;
 
+  /** PENDING, SUCCEEDED or FAILED. */
   @Property({ type: 'text' })
   status!: string;
+
+  @Property({ type: 'text' })
+  source: string = PaymentSource.GATEWAY;
 
   @Property({ type: 'text', nullable: true })
   failureReason: string | null = null;
@@ -30,4 +51,11 @@ export class Payment {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Real time of the last request to the gateway: a PENDING record older than that is asked again. */
+  @Property({ type: 'timestamptz', nullable: true })
+  attemptedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  settledAt: Date | null = null;
 }

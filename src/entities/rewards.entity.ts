@@ -55,7 +55,7 @@ export enum RedemptionKind {
 @Entity({ tableName: 'reward_redemption' })
 @Index({ properties: ['userId', 'id'] })
 export class RewardRedemption {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'paymentId' | 'pointsClawedBack';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -75,6 +75,14 @@ export class RewardRedemption {
   /** Cents credited to the account. */
   @Property({ type: 'bigint', runtimeType: 'number' })
   value!: number;
+
+  /** The payment it was applied as (source REWARDS). */
+  @Property({ type: 'uuid', nullable: true })
+  paymentId: string | null = null;
+
+  /** Of `points`, how many later refunds charged back to the account (at this redemption's value). */
+  @Property({ type: 'integer' })
+  pointsClawedBack: number = 0;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

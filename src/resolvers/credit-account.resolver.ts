@@ -12,6 +12,7 @@ import {
   Subscription,
   UseMiddleware,
 } from 'type-graphql';
+import { PlanStatus } from '../entities/installment-plan.entity';
 import { Role } from '../entities/user.entity';
 import type { RequestContext } from '../server/context';
 import {
@@ -83,9 +84,14 @@ export class CreditAccountResolver {
     return (await ctx.loaders.cardsByAccount.load(a.localId)).map(cardType);
   }
 
-  @FieldResolver(() => [InstallmentPlanType])
+  @FieldResolver(() => [InstallmentPlanType], {
+    description:
+      'Repayment plans, oldest first: each approved purchase (INTEREST_FREE_45) until a conversion replaces it by its MONTHLY plan, monthly plans, pay-in-4.',
+  })
   async installmentPlans(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext) {
-    return (await ctx.loaders.plansByAccount.load(a.localId)).map(planType);
+    return (await ctx.loaders.plansByAccount.load(a.localId))
+      .filter((p) => p.status !== PlanStatus.CONVERTED)
+      .map(planType);
   }
 
   @FieldResolver(() => CardTransactionConnection, { description: 'Card purchases, newest first.' })

@@ -65,7 +65,7 @@ export class RepaymentResolver {
     @Arg('input', () => RequestDisbursementInput) input: RequestDisbursementInput,
     @Ctx() ctx: RequestContext,
   ) {
-    const r = await ctx.services.repayments.requestDisbursement(ctx, input);
+    const r = await ctx.services.payouts.requestDisbursement(ctx, input);
     return { account: accountType(r.account), disbursement: disbursementType(r.disbursement) };
   }
 
@@ -124,11 +124,12 @@ export class RepaymentResolver {
       id: string;
       accountId: string;
       status: string;
+      source?: string;
       failureReason: string | null;
       amount: number;
       prepayment: number;
       createdAt: string;
     };
-    return { cursor: event.cursor, payment: paymentResultType(p) };
+    return { cursor: event.cursor, payment: paymentResultType({ ...p, source: p.source ?? 'GATEWAY' }) };
   }
 }

@@ -28,6 +28,7 @@ import { LedgerService } from '../services/ledger.service';
 import { RewardsService } from '../services/rewards.service';
 import { DailyJobService } from '../services/daily-job.service';
 import { SimulatedGateway } from '../services/payment-gateway';
+import { PayoutService } from '../services/payout.service';
 import { RepaymentService } from '../services/repayment.service';
 import { SandboxService } from '../services/sandbox.service';
 import { CardVault } from '../lib/card-vault';
@@ -149,8 +150,13 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     services.accounts = new CreditAccountService(services);
     services.purchases = new CardTransactionService(services);
     services.rewards = new RewardsService(services);
-    services.gateway = new SimulatedGateway(new Set(config.gatewayFailAmounts));
+    services.gateway = new SimulatedGateway(
+      knex,
+      new Set(config.gatewayFailAmounts),
+      new Set(config.gatewayTimeoutAmounts),
+    );
     services.repayments = new RepaymentService(services);
+    services.payouts = new PayoutService(services);
     services.dailyJob = new DailyJobService(services);
     services.sandbox = new SandboxService(services);
     await services.sandbox.load(orm.em);
@@ -317,6 +323,21 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     }, 1000);
     ticker.unref();
     cleanups.push(async () => clearInterval(ticker));
+    // Payments and payouts that a crash or a gateway timeout left PENDING: asked again with the same reference.
+    let recovering = false;
+    const recovery = setInterval(
+      () => {
+        if (recovering) return;
+        recovering = true;
+        services.repayments
+          .recoverPending(orm.em.fork(), config.gatewayRecoveryMs)
+          .catch((err: unknown) => log.warn({ err }, 'gateway recovery failed'))
+          .finally(() => (recovering = false));
+      },
+      Math.max(10, Math.floor(config.gatewayRecoveryMs / 2)),
+    );
+    recovery.unref();
+    cleanups.push(async () => clearInterval(recovery));
     const port = (httpServer.address() as AddressInfo).port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${port}/graphql`;

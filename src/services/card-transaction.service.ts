@@ -2,13 +2,26 @@ import { LockMode } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { addDays } from '../domain/calendar';
 import { monthlySchedule, INTEREST_FREE_DAYS } from '../domain/amortization';
-import { purchasePosting, refundPosting } from '../domain/ledger';
+import { payoffAmount } from '../domain/allocation';
+import {
+  purchasePosting,
+  refundCreditPosting,
+  refundPosting,
+  rewardsClawbackPosting,
+} from '../domain/ledger';
+import { formatCents } from '../domain/money';
 import { pointsToReverse, purchasePoints } from '../domain/rewards';
-import { Card, CardTransaction, CreditAccount, Installment, InstallmentPlan } from '../entities';
+import { Card, CardTransaction, CreditAccount, Installment, InstallmentPlan, Payment } from '../entities';
+import { PaymentSource } from '../entities/payment.entity';
 import { AccountStatus } from '../entities/credit-account.entity';
 import { CardStatus } from '../entities/card.entity';
-import { DeclineReason, TransactionStatus } from '../entities/card-transaction.entity';
-import { PlanKind, PlanStatus } from '../entities/installment-plan.entity';
+import {
+  DeclineReason,
+  MerchantCategory,
+  TransactionKind,
+  TransactionStatus,
+} from '../entities/card-transaction.entity';
+import { InstallmentStatus, PlanKind, PlanStatus } from '../entities/installment-plan.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { RewardReason } from '../entities/rewards.entity';
 import type { Tx } from '../db/transactions';
@@ -36,6 +49,7 @@ export interface AuthorizeInput {
 /** A transaction as clients see it; JSON-safe, also the payload of `cardTransactionPosted`. */
 export interface TransactionView {
   id: string;
+  kind: string;
   cardId: string;
   accountId: string;
   status: string;
@@ -52,6 +66,7 @@ export interface TransactionView {
 
 export const transactionView = (t: CardTransaction): TransactionView => ({
   id: t.id,
+  kind: t.kind,
   cardId: t.cardId,
   accountId: t.accountId,
   status: t.status,
@@ -66,7 +81,7 @@ export const transactionView = (t: CardTransaction): TransactionView => ({
   createdAt: (t.createdAt instanceof Date ? t.createdAt : new Date(t.createdAt)).toISOString(),
 });
 
-const money = (c: number) => `$${(c / 100).toFixed(2)}`;
+const money = (c: number) => `$${formatCents(c)}`;
 
 /**
  * Card purchases, refunds and conversion into installments. Available credit moves with
@@ -148,6 +163,7 @@ export class CardTransactionService {
       });
       tx.em.persist(t);
       if (approved) {
+        this.openInterestFreeBill(tx, t);
         this.s.ledger.post(tx, purchasePosting(card.accountId, input.amount), {
           creditAccountId: card.accountId,
           refId: t.id,
@@ -166,7 +182,12 @@ export class CardTransactionService {
     return { transaction: transactionView(t), account };
   }
 
-  /** Refunds all or part of an approved purchase: credit comes back, points go back in proportion. */
+  /**
+   * Refunds all or part of an approved purchase. The refund first cancels what is still owed
+   * of it; what the owner had already paid of it is returned through the gateway after the
+   * commit. Points go back in proportion; points already redeemed are charged back at their
+   * redeemed value (SPEC section 6). Locks the account first, then the purchase.
+   */
   async refund(
     ctx: RequestContext,
     input: { transactionId: string; amount: number; idempotencyKey: string },
@@ -181,23 +202,29 @@ export class CardTransactionService {
     const notFound = () =>
       new DomainError(UserErrorCode.NOT_FOUND, 'No such transaction.', ['input', 'transactionId']);
     if (!id) throw notFound();
+    const found = await ctx.em.fork().findOne(CardTransaction, { id }, { fields: ['accountId', 'ownerId'] });
+    if (!found || found.ownerId !== viewer.userId) throw notFound();
     const outcome = await this.s.tx.run(ctx.em, async (tx) => {
       const claim = await this.s.idempotency.claim<{ transactionId: string }>(
         tx,
         viewer.userId,
         input.idempotencyKey,
         'refundCardTransaction',
-        {
-          ...input,
-        },
+        { ...input },
       );
-      if (claim.replay) return { id: claim.result.transactionId };
-      const t = await tx.em.findOne(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!t || t.ownerId !== viewer.userId) throw notFound();
-      if (t.status !== TransactionStatus.APPROVED) {
+      if (claim.replay) return { id: claim.result.transactionId, returnId: null };
+      const account = await tx.em.findOneOrFail(
+        CreditAccount,
+        { id: found.accountId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const t = await tx.em.findOneOrFail(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (t.status !== TransactionStatus.APPROVED || t.kind !== TransactionKind.PURCHASE) {
         throw new DomainError(
           UserErrorCode.INVALID_STATE,
-          `A ${t.status.toLowerCase()} transaction cannot be refunded.`,
+          t.kind !== TransactionKind.PURCHASE
+            ? 'Only a card purchase can be refunded.'
+            : `A ${t.status.toLowerCase()} transaction cannot be refunded.`,
           ['input', 'transactionId'],
         );
       }
@@ -215,32 +242,82 @@ export class CardTransactionService {
           ['input', 'amount'],
         );
       }
+      const now = this.s.clock.now();
+      const bill = await this.interestFreeBill(tx, t.id);
+      const unpaid = bill ? Number(bill.installment.principal) - Number(bill.installment.paidPrincipal) : 0;
+      const owedPart = Math.min(input.amount, Math.max(0, unpaid));
+      const returned = input.amount - owedPart;
+      if (bill && owedPart > 0) {
+        const { plan, installment } = bill;
+        installment.principal = Number(installment.principal) - owedPart;
+        plan.principal = Number(plan.principal) - owedPart;
+        if (Number(installment.paid) >= Number(installment.principal) + Number(installment.fee)) {
+          installment.status = InstallmentStatus.PAID;
+          installment.paidAt = now;
+          plan.status = PlanStatus.PAID_OFF;
+        }
+      }
       t.refunded = Number(t.refunded) + input.amount;
       if (t.refunded === Number(t.amount)) t.status = TransactionStatus.REFUNDED;
-      const now = this.s.clock.now();
-      await tx.em
-        .getConnection()
-        .execute(
-          'update credit_account set available_credit = available_credit + ?, updated_at = ? where id = ?',
-          [input.amount, now, t.accountId],
-          'run',
-          tx.em.getTransactionContext(),
-        );
-      this.s.ledger.post(tx, refundPosting(t.accountId, input.amount), {
+      account.availableCredit = Number(account.availableCredit) + owedPart;
+      account.updatedAt = now;
+      this.s.ledger.post(tx, refundPosting(t.accountId, { owed: owedPart, returned }), {
         creditAccountId: t.accountId,
         refId: t.id,
       });
       const reverse = pointsToReverse(t.rewardPoints, Number(t.amount), t.refunded, t.rewardPointsReversed);
-      if (reverse > 0) t.rewardPointsReversed += await this.s.rewards.takeBack(tx, t.ownerId, reverse, t.id);
+      if (reverse > 0) {
+        t.rewardPointsReversed += reverse;
+        const taken = await this.s.rewards.takeBack(tx, t.ownerId, reverse, t.id);
+        if (taken < reverse) await this.chargeRedeemedPoints(tx, account, t, reverse - taken);
+      }
+      // What had been paid of it goes to whatever else is owed first (a charge-back above
+      // included); only what is left after that is sent back to the owner's bank.
+      const owed = await this.s.repayments.loadOwed(tx.em, account.id);
+      const credit = Math.min(returned, payoffAmount(owed.items, this.s.clock.today()));
+      if (credit > 0) {
+        const payment = tx.em.create(Payment, {
+          accountId: account.id,
+          ownerId: account.ownerId,
+          amount: credit,
+          status: 'SUCCEEDED',
+          source: PaymentSource.REFUND,
+          createdAt: now,
+          settledAt: now,
+        });
+        tx.em.persist(payment);
+        const allocations = await this.s.repayments.applyToAccount(
+          tx,
+          account,
+          owed,
+          credit,
+          credit === payoffAmount(owed.items, this.s.clock.today()),
+          payment,
+          (parts) => refundCreditPosting(account.id, parts),
+          false,
+        );
+        this.s.repayments.announceApplied(tx, payment, allocations);
+      } else {
+        this.s.repayments.refreshDelinquency(account, owed, this.s.clock.today());
+      }
       this.announce(tx, t, 'refunded', input.amount);
       this.s.audit.record(tx, ctx, {
         action: 'card_transaction.refund',
         objectId: t.id,
-        changes: { amount: input.amount, refunded: t.refunded },
+        changes: {
+          amount: input.amount,
+          refunded: t.refunded,
+          owed: owedPart,
+          credited: credit,
+          returned: returned - credit,
+        },
       });
+      const returnId =
+        returned - credit > 0 ? this.s.payouts.createReturn(tx, account, returned - credit, t.id) : null;
       await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, { transactionId: t.id });
-      return { id: t.id };
+      return { id: t.id, returnId };
     });
+    if (outcome.returnId) await this.s.payouts.pay(ctx.em, outcome.returnId);
     const em = ctx.em.fork();
     const t = await em.findOneOrFail(CardTransaction, { id: outcome.id });
     return {
@@ -249,7 +326,59 @@ export class CardTransactionService {
     };
   }
 
-  /** Turns a purchase still inside its 45 days into a 3-, 6- or 12-month plan at the account's APR. */
+  /**
+   * Points a refund must take back that were already redeemed: charged to the account at the
+   * value they were redeemed for, as their own transaction (due in 45 days, like a purchase)
+   * and ledger entry. Points never create credit.
+   */
+  private async chargeRedeemedPoints(
+    tx: Tx,
+    account: CreditAccount,
+    refunded: CardTransaction,
+    points: number,
+  ): Promise<void> {
+    const value = await this.s.rewards.clawBack(tx, refunded.ownerId, points);
+    if (value <= 0) return;
+    const now = this.s.clock.now();
+    const charge = tx.em.create(CardTransaction, {
+      kind: TransactionKind.REWARDS_CLAWBACK,
+      cardId: refunded.cardId,
+      accountId: account.id,
+      ownerId: account.ownerId,
+      amount: value,
+      status: TransactionStatus.APPROVED,
+      merchantName: `Redeemed points taken back (refund from ${refunded.merchantName})`.slice(
+        0,
+        MAX_MERCHANT,
+      ),
+      category: MerchantCategory.OTHER,
+      dueDate: addDays(this.s.clock.today(), INTEREST_FREE_DAYS),
+      createdAt: now,
+    });
+    tx.em.persist(charge);
+    this.openInterestFreeBill(tx, charge);
+    account.availableCredit = Number(account.availableCredit) - value;
+    this.s.ledger.post(tx, rewardsClawbackPosting(account.id, value), {
+      creditAccountId: account.id,
+      refId: charge.id,
+    });
+    tx.emit({
+      type: EventType.cardTransactionPosted,
+      audience: [charge.ownerId],
+      objectId: toGlobalId(CARD_TYPE, charge.cardId),
+      payload: transactionView(charge) as unknown as Record<string, unknown>,
+    });
+    this.s.notifications.notify(
+      tx,
+      account.ownerId,
+      NotificationKind.REWARDS_CLAWED_BACK,
+      'Redeemed points charged back',
+      `The refund from ${refunded.merchantName} took back ${points} points you had already redeemed; their value, ${money(value)}, was added to your balance, due ${charge.dueDate}.`,
+      { transactionId: toGlobalId(TRANSACTION_TYPE, charge.id) },
+    );
+  }
+
+  /** Turns what is unpaid of a purchase still inside its 45 days into a 3-, 6- or 12-month plan at the account's APR. */
   async convertToInstallments(
     ctx: RequestContext,
     input: { transactionId: string; months: number },
@@ -262,15 +391,22 @@ export class CardTransactionService {
     const notFound = () =>
       new DomainError(UserErrorCode.NOT_FOUND, 'No such transaction.', ['input', 'transactionId']);
     if (!id) throw notFound();
+    const found = await ctx.em.fork().findOne(CardTransaction, { id }, { fields: ['accountId', 'ownerId'] });
+    if (!found || found.ownerId !== viewer.userId) throw notFound();
     return this.s.tx.run(ctx.em, async (tx) => {
-      const t = await tx.em.findOne(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!t || t.ownerId !== viewer.userId) throw notFound();
+      const account = await tx.em.findOneOrFail(
+        CreditAccount,
+        { id: found.accountId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const t = await tx.em.findOneOrFail(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const today = this.s.clock.today();
-      const principal = Number(t.amount) - Number(t.refunded);
-      if (t.status !== TransactionStatus.APPROVED || t.planId || principal <= 0) {
+      const bill =
+        t.status === TransactionStatus.APPROVED && !t.planId ? await this.interestFreeBill(tx, t.id) : null;
+      if (!bill || bill.plan.status !== PlanStatus.ACTIVE) {
         throw new DomainError(
           UserErrorCode.INVALID_STATE,
-          'Only an approved purchase not yet converted can be converted.',
+          'Only an approved purchase not yet paid or converted can be converted.',
           ['input', 'transactionId'],
         );
       }
@@ -280,24 +416,84 @@ export class CardTransactionService {
           'transactionId',
         ]);
       }
-      const account = await tx.em.findOneOrFail(CreditAccount, { id: t.accountId });
-      const plan = this.createMonthlyPlan(tx, account, principal, account.aprBp, input.months, today, t.id);
-      t.planId = plan.id;
+      const plan = this.convertBill(tx, account, t, bill, input.months, today);
       this.s.notifications.notify(
         tx,
         t.ownerId,
         NotificationKind.PLAN_CREATED,
         'Purchase split into installments',
-        `${t.merchantName} ${money(principal)} is now ${input.months} monthly payments at ${(account.aprBp / 100).toFixed(2)}% APR.`,
+        `${t.merchantName} ${money(Number(plan.principal))} is now ${input.months} monthly payments at ${(account.aprBp / 100).toFixed(2)}% APR.`,
         { planId: toGlobalId(PLAN_TYPE, plan.id) },
       );
       this.s.audit.record(tx, ctx, {
         action: 'card_transaction.convert',
         objectId: t.id,
-        changes: { planId: plan.id, months: input.months },
+        changes: { planId: plan.id, months: input.months, principal: plan.principal },
       });
       return plan;
     });
+  }
+
+  /**
+   * Replaces a purchase's 45-day bill by a monthly plan for what is still unpaid of it (never
+   * what was paid or refunded). The caller holds the account's lock. The ledger does not move:
+   * the principal owed is the same, only its schedule changes.
+   */
+  convertBill(
+    tx: Tx,
+    account: CreditAccount,
+    t: CardTransaction,
+    bill: { plan: InstallmentPlan; installment: Installment },
+    months: number,
+    startDate: string,
+  ): InstallmentPlan {
+    const unpaid = Number(bill.installment.principal) - Number(bill.installment.paidPrincipal);
+    if (unpaid <= 0) throw new Error(`nothing left to convert of ${t.id}`);
+    const plan = this.createMonthlyPlan(tx, account, unpaid, account.aprBp, months, startDate, t.id);
+    bill.plan.status = PlanStatus.CONVERTED;
+    t.planId = plan.id;
+    return plan;
+  }
+
+  /** The INTEREST_FREE_45 plan of a purchase (or charge) and its one installment. */
+  async interestFreeBill(
+    tx: Tx,
+    transactionId: string,
+  ): Promise<{ plan: InstallmentPlan; installment: Installment } | null> {
+    const plan = await tx.em.findOne(InstallmentPlan, {
+      sourceTransactionId: transactionId,
+      kind: PlanKind.INTEREST_FREE_45,
+    });
+    if (!plan) return null;
+    const installment = await tx.em.findOneOrFail(Installment, { planId: plan.id, number: 1 });
+    return { plan, installment };
+  }
+
+  /** An approved purchase (or charge) is due in full in 45 days, interest-free: a plan of one installment. */
+  openInterestFreeBill(tx: Tx, t: CardTransaction): InstallmentPlan {
+    const plan = tx.em.create(InstallmentPlan, {
+      accountId: t.accountId,
+      ownerId: t.ownerId,
+      kind: PlanKind.INTEREST_FREE_45,
+      status: PlanStatus.ACTIVE,
+      aprBp: 0,
+      principal: Number(t.amount),
+      startDate: addDays(t.dueDate!, -INTEREST_FREE_DAYS),
+      sourceTransactionId: t.id,
+      createdAt: t.createdAt,
+    });
+    tx.em.persist(plan);
+    tx.em.persist(
+      tx.em.create(Installment, {
+        planId: plan.id,
+        number: 1,
+        dueDate: t.dueDate!,
+        principal: Number(t.amount),
+        interest: 0,
+        interestRecognized: true,
+      }),
+    );
+    return plan;
   }
 
   /** A monthly plan and its installments, from the amortisation schedule. */

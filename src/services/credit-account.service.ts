@@ -45,7 +45,10 @@ export class CreditAccountService {
         const app = await tx.em.findOne(CreditApplication, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!app || app.applicantId !== viewer.userId) throw notFound();
         const now = this.s.clock.now();
-        if (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now) {
+        const lapsed =
+          app.status === ApplicationStatus.EXPIRED ||
+          (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now);
+        if (lapsed) {
           throw new DomainError(UserErrorCode.OFFER_EXPIRED, 'This offer has expired.', [
             'input',
             'applicationId',

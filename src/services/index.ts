@@ -14,6 +14,7 @@ import type { LedgerService } from './ledger.service';
 import type { RewardsService } from './rewards.service';
 import type { DailyJobService } from './daily-job.service';
 import type { PaymentGateway } from './payment-gateway';
+import type { PayoutService } from './payout.service';
 import type { RepaymentService } from './repayment.service';
 import type { SandboxService } from './sandbox.service';
 import type { SessionService } from './session.service';
@@ -48,6 +49,7 @@ export interface Services {
   rewards: RewardsService;
   gateway: PaymentGateway;
   repayments: RepaymentService;
+  payouts: PayoutService;
   dailyJob: DailyJobService;
   sandbox: SandboxService;
 }

@@ -49,6 +49,8 @@ export class LedgerService {
       .execute(
         'select ledger_code, sum(amount)::bigint as balance from journal_line where ledger_code in (?) group by ledger_code',
         [codes],
+        'all',
+        em.getTransactionContext(),
       )) as { ledger_code: string; balance: string }[];
     for (const r of rows) {
       const [, id, part] = r.ledger_code.split(':') as [string, string, 'principal' | 'interest' | 'fees'];

@@ -1,29 +1,99 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from '@mikro-orm/postgresql';
 
 export type GatewayResult = { ok: true; reference: string } | { ok: false; reason: string };
 
-/** The payment provider: collects repayments and down payments, pays out disbursements. */
-export interface PaymentGateway {
-  charge(input: { accountId: string; amount: number; reference: string }): Promise<GatewayResult>;
-  payout(input: { accountId: string; amount: number; reference: string }): Promise<GatewayResult>;
+export interface GatewayRequest {
+  accountId: string;
+  amount: number;
+  /**
+   * Our record's stable reference, the provider's idempotency key: asking again with it
+   * answers the first result and never moves money twice.
+   */
+  reference: string;
 }
 
 /**
- * The default provider outside production: succeeds, except for the configured amounts
- * (cents), which it declines, so failure paths can be exercised end to end.
+ * The payment provider: collects repayments, pays out loans and returned money. A network
+ * call: never made inside a database transaction (SPEC section 5).
  */
-export class SimulatedGateway implements PaymentGateway {
-  constructor(private readonly failAmounts: ReadonlySet<number>) {}
+export interface PaymentGateway {
+  charge(input: GatewayRequest): Promise<GatewayResult>;
+  payout(input: GatewayRequest): Promise<GatewayResult>;
+}
 
-  async charge(input: { amount: number }): Promise<GatewayResult> {
-    return this.failAmounts.has(input.amount)
-      ? { ok: false, reason: 'CARD_DECLINED' }
-      : { ok: true, reference: randomUUID() };
-  }
-
-  async payout(input: { amount: number }): Promise<GatewayResult> {
-    return this.failAmounts.has(input.amount)
-      ? { ok: false, reason: 'PAYOUT_REJECTED' }
-      : { ok: true, reference: randomUUID() };
+/**
+ * Asks the gateway and waits at most `timeoutMs`. No answer in time (or a network error)
+ * is `null`: the record stays PENDING and is settled later by asking again.
+ */
+export async function askGateway(
+  call: () => Promise<GatewayResult>,
+  timeoutMs: number,
+): Promise<GatewayResult | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
+  try {
+    return await Promise.race([call().catch(() => null), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/**
+ * The default provider outside production. It remembers every reference it served (in its
+ * own table), so asking twice answers the same and charges once, across restarts. It
+ * declines the configured fail amounts (cents), and for the configured timeout amounts it
+ * records the operation but never answers the first request, like a provider whose answer
+ * is lost: the caller's record stays PENDING until it asks again.
+ */
+export class SimulatedGateway implements PaymentGateway {
+  constructor(
+    private readonly knex: Knex,
+    private readonly failAmounts: ReadonlySet<number>,
+    private readonly timeoutAmounts: ReadonlySet<number> = new Set(),
+  ) {}
+
+  charge(input: GatewayRequest): Promise<GatewayResult> {
+    return this.serve('CHARGE', input, 'CARD_DECLINED');
+  }
+
+  payout(input: GatewayRequest): Promise<GatewayResult> {
+    return this.serve('PAYOUT', input, 'PAYOUT_REJECTED');
+  }
+
+  private async serve(kind: string, input: GatewayRequest, declined: string): Promise<GatewayResult> {
+    const ok = !this.failAmounts.has(input.amount);
+    const inserted = (await this.knex('gateway_operation')
+      .insert({
+        reference: input.reference,
+        kind,
+        amount: input.amount,
+        ok,
+        reason: ok ? null : declined,
+        provider_reference: randomUUID(),
+        created_at: new Date(),
+      })
+      .onConflict('reference')
+      .ignore()
+      .returning(['ok', 'reason', 'provider_reference'])) as Row[];
+    if (inserted.length === 1) {
+      if (this.timeoutAmounts.has(input.amount)) return new Promise<GatewayResult>(() => undefined);
+      return answer(inserted[0]!);
+    }
+    const [first] = (await this.knex('gateway_operation')
+      .where({ reference: input.reference })
+      .select('ok', 'reason', 'provider_reference')) as Row[];
+    return answer(first!);
+  }
+}
+
+interface Row {
+  ok: boolean;
+  reason: string | null;
+  provider_reference: string;
+}
+
+const answer = (r: Row): GatewayResult =>
+  r.ok ? { ok: true, reference: r.provider_reference } : { ok: false, reason: r.reason ?? 'DECLINED' };

@@ -1,22 +1,28 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { allocate, payoffAmount, type Allocation, type OwedItem } from '../domain/allocation';
-import { reamortize } from '../domain/amortization';
-import { charityPosting, disbursementPosting, interestPosting, paymentPosting } from '../domain/ledger';
-import { percentOfBp } from '../domain/money';
-import { ON_TIME_INSTALLMENT_POINTS } from '../domain/rewards';
 import {
-  CardTransaction,
-  CreditAccount,
-  Disbursement,
-  Installment,
-  InstallmentPlan,
-  Payment,
-  PaymentAllocation,
-} from '../entities';
+  allocate,
+  daysPastDue,
+  payableItems,
+  payoffAmount,
+  type Allocation,
+  type OwedItem,
+} from '../domain/allocation';
+import { reamortize } from '../domain/amortization';
+import {
+  charityPosting,
+  interestPosting,
+  paymentPosting,
+  unappliedPaymentPosting,
+  type Posting,
+} from '../domain/ledger';
+import { formatCents, percentOfBp } from '../domain/money';
+import { earnsOnTimePoints, ON_TIME_INSTALLMENT_POINTS } from '../domain/rewards';
+import { CreditAccount, Installment, InstallmentPlan, Payment, PaymentAllocation } from '../entities';
 import { AccountKind, AccountStatus } from '../entities/credit-account.entity';
-import { TransactionStatus } from '../entities/card-transaction.entity';
-import { InstallmentStatus, PlanStatus } from '../entities/installment-plan.entity';
+import { InstallmentStatus, PlanKind, PlanStatus } from '../entities/installment-plan.entity';
 import { NotificationKind } from '../entities/notification.entity';
+import { PaymentSource } from '../entities/payment.entity';
 import { RewardReason } from '../entities/rewards.entity';
 import type { Tx } from '../db/transactions';
 import { DomainError, UserErrorCode } from '../lib/errors';
@@ -25,14 +31,16 @@ import { requireViewer, type RequestContext } from '../server/context';
 import { EventType } from '../subscriptions/topics';
 import type { Services } from '.';
 import { ACCOUNT_TYPE } from './credit-account.service';
+import { askGateway, type GatewayResult } from './payment-gateway';
 
 export const PAYMENT_TYPE = 'Payment';
-const money = (c: number) => `$${(c / 100).toFixed(2)}`;
+const money = (c: number) => `$${formatCents(c)}`;
 
 export interface PaymentView {
   id: string;
   accountId: string;
   status: string;
+  source: string;
   failureReason: string | null;
   amount: number;
   prepayment: number;
@@ -47,11 +55,10 @@ export interface PaymentView {
   createdAt: string;
 }
 
-/** What an account owes, loaded once: plans' installments and unpaid 45-day purchases. */
+/** What an account owes, loaded once: its active plans (45-day purchases included) and their installments. */
 export interface Owed {
   plans: InstallmentPlan[];
   installments: Installment[];
-  purchases: CardTransaction[];
   items: OwedItem[];
 }
 
@@ -61,12 +68,26 @@ const unpaidParts = (i: Installment) => ({
   principal: Number(i.principal) - Number(i.paidPrincipal),
 });
 
-export const purchaseUnpaid = (t: CardTransaction) => Number(t.amount) - Number(t.refunded) - Number(t.paid);
+const owedItems = (plans: InstallmentPlan[], installments: Installment[]): OwedItem[] => {
+  const order = new Map(plans.map((p, i) => [p.id, i]));
+  return installments
+    .filter((i) => order.has(i.planId))
+    .map((i) => ({
+      ref: i.id,
+      kind: 'INSTALLMENT' as const,
+      planId: i.planId,
+      planOrder: order.get(i.planId)!,
+      dueDate: i.dueDate,
+      ...unpaidParts(i),
+    }));
+};
 
 /**
- * Disbursements and repayments (SPEC section 5): allocation in due-date order, prepayment
- * re-amortising the oldest plan, payoff with no future interest, and failed payments that
- * allocate nothing. Every movement is posted to the ledger in the same transaction.
+ * Repayments (SPEC section 5): a gateway payment is committed PENDING, the gateway is asked
+ * after the commit, and its answer settles it under the account's lock (allocation in
+ * due-date order, prepayment re-amortising the oldest plan, payoff with no future interest,
+ * a failure allocating nothing). Reward redemptions are applied through the same allocation.
+ * Every movement is posted to the ledger in the transaction that makes it.
  */
 export class RepaymentService {
   constructor(private readonly s: Services) {}
@@ -84,35 +105,7 @@ export class RepaymentService {
           { orderBy: { planId: 'asc', number: 'asc' } },
         )
       : [];
-    const purchases = await em.find(
-      CardTransaction,
-      { accountId, planId: null, status: { $in: [TransactionStatus.APPROVED, TransactionStatus.REFUNDED] } },
-      { orderBy: { id: 'asc' } },
-    );
-    const order = new Map(plans.map((p, i) => [p.id, i]));
-    const items: OwedItem[] = [
-      ...installments.map((i) => ({
-        ref: i.id,
-        kind: 'INSTALLMENT' as const,
-        planId: i.planId,
-        planOrder: order.get(i.planId)!,
-        dueDate: i.dueDate,
-        ...unpaidParts(i),
-      })),
-      ...purchases
-        .filter((t) => purchaseUnpaid(t) > 0)
-        .map((t) => ({
-          ref: t.id,
-          kind: 'PURCHASE' as const,
-          planId: null,
-          planOrder: 0,
-          dueDate: t.dueDate!,
-          fee: 0,
-          interest: 0,
-          principal: purchaseUnpaid(t),
-        })),
-    ];
-    return { plans, installments, purchases, items };
+    return { plans, installments, items: owedItems(plans, installments) };
   }
 
   /** The exact amount that closes the account today. */
@@ -123,90 +116,25 @@ export class RepaymentService {
     return payoffAmount(owed.items, this.s.clock.today());
   }
 
-  /** Pays out a platform loan: its schedule starts today. */
-  async requestDisbursement(ctx: RequestContext, input: { accountId: string; idempotencyKey: string }) {
-    const viewer = requireViewer(ctx);
-    const outcome = await this.s.tx.run(ctx.em, async (tx) => {
-      const claim = await this.s.idempotency.claim<{ disbursementId: string }>(
-        tx,
-        viewer.userId,
-        input.idempotencyKey,
-        'requestDisbursement',
-        { ...input },
-      );
-      if (claim.replay) return { id: claim.result.disbursementId };
-      const account = await this.s.accounts.ownAccount(
-        ctx,
-        tx,
-        input.accountId,
-        ['input', 'accountId'],
-        true,
-      );
-      if (
-        account.kind !== AccountKind.PERSONAL_LOAN ||
-        account.fundingSource !== 'PLATFORM' ||
-        account.status !== AccountStatus.PENDING_DISBURSEMENT
-      ) {
-        throw new DomainError(
-          UserErrorCode.INVALID_STATE,
-          'Only a platform loan awaiting disbursement can be disbursed.',
-          ['input', 'accountId'],
-        );
-      }
-      const amount = Number(account.creditLimit);
-      const now = this.s.clock.now();
-      const d = tx.em.create(Disbursement, {
-        accountId: account.id,
-        ownerId: account.ownerId,
-        amount,
-        status: 'SUCCEEDED',
-        createdAt: now,
-      });
-      const paid = await this.s.gateway.payout({ accountId: account.id, amount, reference: d.id });
-      if (!paid.ok) {
-        d.status = 'FAILED';
-        d.failureReason = paid.reason;
-      } else {
-        this.s.purchases.createMonthlyPlan(
-          tx,
-          account,
-          amount,
-          account.aprBp,
-          account.termMonths!,
-          this.s.clock.today(),
-          null,
-        );
-        account.status = AccountStatus.ACTIVE;
-        account.updatedAt = now;
-        this.s.ledger.post(tx, disbursementPosting(account.id, amount), {
-          creditAccountId: account.id,
-          refId: d.id,
-        });
-      }
-      tx.em.persist(d);
-      this.s.notifications.notify(
-        tx,
-        account.ownerId,
-        paid.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
-        paid.ok ? 'Your loan is on its way' : 'Disbursement failed',
-        paid.ok
-          ? `${money(amount)} has been sent to you. Your first payment is due in a month.`
-          : 'We could not send the money. Please try again.',
-        { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
-      );
-      this.s.audit.record(tx, ctx, {
-        action: 'account.disburse',
-        objectId: account.id,
-        changes: { amount, status: d.status },
-      });
-      await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, { disbursementId: d.id });
-      return { id: d.id };
-    });
-    const em = ctx.em.fork();
-    const d = await em.findOneOrFail(Disbursement, { id: outcome.id });
-    return { disbursement: d, account: await em.findOneOrFail(CreditAccount, { id: d.accountId }) };
+  /** Gateway payments of an account not settled yet: they will pay part of the payoff. */
+  async pendingPayments(tx: Tx, accountId: string): Promise<number> {
+    const [row] = (await tx.em
+      .getConnection()
+      .execute(
+        `select coalesce(sum(amount), 0)::bigint as total from payment where account_id = ? and status = 'PENDING'`,
+        [accountId],
+        'all',
+        tx.em.getTransactionContext(),
+      )) as { total: string }[];
+    return Number(row!.total);
   }
 
+  /**
+   * Takes a payment: commits it PENDING (the idempotency key and the amount check under the
+   * account's lock), asks the gateway after the commit, and settles it with the answer. A
+   * repeat with the same key returns the same payment (asking the gateway again if it is
+   * still PENDING). Only a gateway that does not answer in time leaves it PENDING.
+   */
   async makePayment(
     ctx: RequestContext,
     input: { accountId: string; amount: number; idempotencyKey: string },
@@ -217,7 +145,7 @@ export class RepaymentService {
         'input',
         'amount',
       ]);
-    const outcome = await this.s.tx.run(ctx.em, async (tx) => {
+    const { id } = await this.s.tx.run(ctx.em, async (tx) => {
       const claim = await this.s.idempotency.claim<{ paymentId: string }>(
         tx,
         viewer.userId,
@@ -240,61 +168,124 @@ export class RepaymentService {
           ['input', 'accountId'],
         );
       }
-      const today = this.s.clock.today();
       const owed = await this.loadOwed(tx.em, account.id);
-      const payoff = payoffAmount(owed.items, today);
-      if (input.amount > payoff) {
+      const payoff = payoffAmount(owed.items, this.s.clock.today());
+      const pending = await this.pendingPayments(tx, account.id);
+      if (input.amount > payoff - pending) {
         throw new DomainError(
           UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
-          `The most this account takes today is ${money(payoff)} (its payoff amount).`,
+          pending > 0
+            ? `The most this account takes today is ${money(Math.max(0, payoff - pending))} (its payoff amount, less ${money(pending)} of payments in progress).`
+            : `The most this account takes today is ${money(payoff)} (its payoff amount).`,
           ['input', 'amount'],
         );
       }
-      const now = this.s.clock.now();
       const payment = tx.em.create(Payment, {
         accountId: account.id,
         ownerId: account.ownerId,
         amount: input.amount,
-        status: 'SUCCEEDED',
-        createdAt: now,
+        status: 'PENDING',
+        source: PaymentSource.GATEWAY,
+        createdAt: this.s.clock.now(),
+        attemptedAt: new Date(),
       });
       tx.em.persist(payment);
-      const charged = await this.s.gateway.charge({
-        accountId: account.id,
-        amount: input.amount,
-        reference: payment.id,
-      });
-      if (!charged.ok) {
-        payment.status = 'FAILED';
-        payment.failureReason = charged.reason;
-        this.announce(tx, payment, []);
-      } else {
-        const allocations = await this.apply(
-          tx,
-          account,
-          owed,
-          input.amount,
-          input.amount === payoff,
-          today,
-          now,
-          payment,
-        );
-        this.announce(tx, payment, allocations);
-      }
       this.s.audit.record(tx, ctx, {
         action: 'account.payment',
         objectId: account.id,
-        changes: { paymentId: payment.id, amount: input.amount, status: payment.status },
+        changes: { paymentId: payment.id, amount: input.amount, status: 'PENDING' },
       });
       await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, { paymentId: payment.id });
       return { id: payment.id };
     });
+    await this.collect(ctx.em, id);
     const em = ctx.em.fork();
-    const payment = await em.findOneOrFail(Payment, { id: outcome.id });
+    const payment = await em.findOneOrFail(Payment, { id });
     return {
       payment: await this.view(em, payment),
       account: await em.findOneOrFail(CreditAccount, { id: payment.accountId }),
     };
+  }
+
+  /** Asks the gateway about a PENDING payment (same reference every time) and settles it if it answers. */
+  async collect(em: EntityManager, paymentId: string): Promise<void> {
+    const p = await em.fork().findOne(Payment, { id: paymentId });
+    if (!p || p.status !== 'PENDING') return;
+    const answer = await askGateway(
+      () => this.s.gateway.charge({ accountId: p.accountId, amount: Number(p.amount), reference: p.id }),
+      this.s.config.gatewayTimeoutMs,
+    );
+    if (answer) await this.settle(em, p.id, p.accountId, answer);
+    else this.s.log.warn({ paymentId }, 'gateway did not answer in time; payment stays PENDING');
+  }
+
+  /**
+   * Settles a PENDING payment with the gateway's answer, under the account's lock (the lock
+   * order of every money path: account, then its rows). Money that finds nothing left to pay
+   * (a refund settled the purchase meanwhile) is returned to the owner.
+   */
+  private async settle(em: EntityManager, paymentId: string, accountId: string, answer: GatewayResult) {
+    const returnId = await this.s.tx.run(em.fork(), async (tx) => {
+      const account = await tx.em.findOneOrFail(
+        CreditAccount,
+        { id: accountId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const payment = await tx.em.findOneOrFail(
+        Payment,
+        { id: paymentId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (payment.status !== 'PENDING') return null;
+      const now = this.s.clock.now();
+      payment.settledAt = now;
+      if (!answer.ok) {
+        payment.status = 'FAILED';
+        payment.failureReason = answer.reason;
+        this.announce(tx, payment, []);
+        return null;
+      }
+      payment.status = 'SUCCEEDED';
+      const today = this.s.clock.today();
+      const owed = await this.loadOwed(tx.em, account.id);
+      const payoff = account.status === AccountStatus.ACTIVE ? payoffAmount(owed.items, today) : 0;
+      const applied = Math.min(Number(payment.amount), payoff);
+      const allocations =
+        applied > 0
+          ? await this.applyToAccount(tx, account, owed, applied, applied === payoff, payment, (parts) =>
+              paymentPosting(account.id, parts),
+            )
+          : [];
+      const unapplied = Number(payment.amount) - applied;
+      this.announce(tx, payment, allocations);
+      if (unapplied === 0) return null;
+      this.s.ledger.post(tx, unappliedPaymentPosting(unapplied), {
+        creditAccountId: account.id,
+        refId: payment.id,
+      });
+      return this.s.payouts.createReturn(tx, account, unapplied, payment.id);
+    });
+    if (returnId) await this.s.payouts.pay(em, returnId);
+  }
+
+  /**
+   * Settles payments and payouts left PENDING (a crash, a timeout) by asking the gateway
+   * again with the same reference. Each record is claimed by moving its attempt time, so
+   * instances do not ask for the same one at once (asking twice would be harmless anyway).
+   */
+  async recoverPending(em: EntityManager, olderThanMs: number): Promise<number> {
+    const conn = em.getConnection();
+    const payments = (await conn.execute(
+      `update payment set attempted_at = now() where id in (
+         select id from payment where status = 'PENDING'
+            and (attempted_at is null or attempted_at < now() - (? * interval '1 millisecond'))
+          limit 100 for update skip locked)
+       returning id`,
+      [olderThanMs],
+    )) as { id: string }[];
+    for (const p of payments) await this.collect(em, p.id);
+    const payouts = await this.s.payouts.recoverPending(em, olderThanMs);
+    return payments.length + payouts;
   }
 
   async view(em: EntityManager, p: Payment): Promise<PaymentView> {
@@ -303,6 +294,7 @@ export class RepaymentService {
       id: p.id,
       accountId: p.accountId,
       status: p.status,
+      source: p.source,
       failureReason: p.failureReason,
       amount: Number(p.amount),
       prepayment: Number(p.prepayment),
@@ -318,26 +310,36 @@ export class RepaymentService {
     };
   }
 
-  /** Spreads a successful payment over what is owed, and posts it. */
-  private async apply(
+  /**
+   * Applies money received (a settled payment, redeemed points, the paid part of a refunded
+   * purchase) to what the account owes,
+   * under its lock: allocation, prepayment or payoff, statuses, on-time points, available
+   * credit, delinquency, and the ledger posting that `post` makes of the parts.
+   */
+  async applyToAccount(
     tx: Tx,
     account: CreditAccount,
     owed: Owed,
     amount: number,
     isPayoff: boolean,
-    today: string,
-    now: Date,
     payment: Payment,
+    post: (parts: { fee: number; interest: number; principal: number }) => Posting,
+    earnsPoints = true,
   ): Promise<Allocation[]> {
+    const today = this.s.clock.today();
+    const now = this.s.clock.now();
     const byId = new Map(owed.installments.map((i) => [i.id, i]));
-    const purchases = new Map(owed.purchases.map((t) => [t.id, t]));
+    const plans = new Map(owed.plans.map((p) => [p.id, p]));
     let allocations: Allocation[];
     let prepayment = 0;
+    // Bills payable today (past due, and each plan's next one): paying them on time earns points,
+    // in a payoff too; installments a payoff or a prepayment closes ahead of that do not.
+    const payable = new Set(payableItems(owed.items, today).map((i) => i.ref));
     if (isPayoff) {
       // Settles what is due and every remaining principal; future interest is never charged.
       allocations = owed.items
         .map((i) => {
-          const due = i.kind === 'PURCHASE' || i.dueDate <= today;
+          const due = i.dueDate <= today;
           return {
             ref: i.ref,
             kind: i.kind,
@@ -352,7 +354,7 @@ export class RepaymentService {
         if (i.dueDate <= today) continue;
         const waived = Number(i.interest) - Number(i.paidInterest);
         // Interest already taken into income (paid early in part) is reversed for the waived rest.
-        if (waived > 0 && i.interestRecognized)
+        if (waived > 0 && i.interestRecognized && plans.get(i.planId)?.kind === PlanKind.MONTHLY)
           this.s.ledger.post(tx, interestPosting(account.id, -waived), {
             creditAccountId: account.id,
             refId: i.id,
@@ -372,21 +374,8 @@ export class RepaymentService {
       fee += a.fee;
       interest += a.interest;
       principal += a.principal;
-      if (a.kind === 'PURCHASE') {
-        const t = purchases.get(a.ref)!;
-        t.paid = Number(t.paid) + a.principal;
-        tx.em.persist(
-          tx.em.create(PaymentAllocation, {
-            paymentId: payment.id,
-            transactionId: t.id,
-            fee: 0,
-            interest: 0,
-            principal: a.principal,
-          }),
-        );
-        continue;
-      }
       const inst = byId.get(a.ref)!;
+      const plan = plans.get(inst.planId)!;
       if (a.interest > 0 && !inst.interestRecognized) {
         this.s.ledger.post(tx, interestPosting(account.id, Number(inst.interest)), {
           creditAccountId: account.id,
@@ -398,12 +387,14 @@ export class RepaymentService {
       inst.paidInterest = Number(inst.paidInterest) + a.interest;
       inst.paidPrincipal = Number(inst.paidPrincipal) + a.principal;
       inst.paid = Number(inst.paid) + a.fee + a.interest + a.principal;
-      await this.settleStatus(tx, inst, today, now, account.ownerId, !isPayoff || inst.dueDate <= today);
+      const earns = earnsPoints && payable.has(inst.id);
+      await this.settleStatus(tx, inst, today, now, account.ownerId, earns);
       tx.em.persist(
         tx.em.create(PaymentAllocation, {
           paymentId: payment.id,
           planId: inst.planId,
           installmentNumber: inst.number,
+          transactionId: plan.kind === PlanKind.INTEREST_FREE_45 ? plan.sourceTransactionId : null,
           fee: a.fee,
           interest: a.interest,
           principal: a.principal,
@@ -442,7 +433,7 @@ export class RepaymentService {
     if (left !== 0) throw new Error(`payment left ${left} cents unallocated`);
     payment.prepayment = prepayment;
 
-    this.s.ledger.post(tx, paymentPosting(account.id, { fee, interest, principal }), {
+    this.s.ledger.post(tx, post({ fee, interest, principal }), {
       creditAccountId: account.id,
       refId: payment.id,
     });
@@ -456,18 +447,28 @@ export class RepaymentService {
       const mine = owed.installments.filter((i) => i.planId === plan.id);
       if (mine.every((i) => i.status === InstallmentStatus.PAID)) plan.status = PlanStatus.PAID_OFF;
     }
-    const nothingLeft =
-      owed.plans.every((p) => p.status === PlanStatus.PAID_OFF) &&
-      owed.purchases.every((t) => purchaseUnpaid(t) === 0);
-    if (account.kind === AccountKind.PERSONAL_LOAN && nothingLeft) account.status = AccountStatus.PAID_OFF;
+    if (
+      account.kind === AccountKind.PERSONAL_LOAN &&
+      owed.plans.every((p) => p.status === PlanStatus.PAID_OFF)
+    )
+      account.status = AccountStatus.PAID_OFF;
+    this.refreshDelinquency(account, owed, today);
     account.updatedAt = now;
     return allocations;
   }
 
+  /** Days past due from what is still unpaid, at once (SPEC section 5): paying all past due makes it CURRENT. */
+  refreshDelinquency(account: CreditAccount, owed: Owed, today: string): void {
+    if (account.status === AccountStatus.CHARGED_OFF) return; // frozen at charge-off
+    const active = owed.plans.filter((p) => p.status === PlanStatus.ACTIVE);
+    account.daysPastDue = daysPastDue(owedItems(active, owed.installments), today);
+  }
+
   /**
-   * Marks an installment PAID or PARTIALLY_PAID. An installment paid in full by its due date
-   * by an ordinary payment earns 50 points (one closed early by a payoff or a prepayment
-   * does not: that would pay points for not borrowing).
+   * Marks an installment PAID or PARTIALLY_PAID. An installment of at least $25.00 paid in
+   * full by its due date, as a bill payable that day (its plan's next one), earns 50 points;
+   * one closed further ahead by a payoff or a prepayment does not (that would pay points for
+   * not borrowing), nor one settled by a refund.
    */
   private async settleStatus(
     tx: Tx,
@@ -477,13 +478,13 @@ export class RepaymentService {
     ownerId: string,
     earns: boolean,
   ): Promise<void> {
-    const total = Number(inst.principal) + Number(inst.interest) + Number(inst.fee);
-    if (Number(inst.paid) >= total) {
+    const scheduled = Number(inst.principal) + Number(inst.interest);
+    if (Number(inst.paid) >= scheduled + Number(inst.fee)) {
       if (inst.status !== InstallmentStatus.PAID) {
-        const onTime = today <= inst.dueDate && total > 0;
+        const onTime = today <= inst.dueDate && scheduled > 0;
         inst.status = InstallmentStatus.PAID;
         inst.paidAt = now;
-        if (earns && onTime)
+        if (earns && onTime && earnsOnTimePoints(scheduled))
           await this.s.rewards.change(
             tx,
             ownerId,
@@ -506,6 +507,7 @@ export class RepaymentService {
         id: payment.id,
         accountId: payment.accountId,
         status: payment.status,
+        source: payment.source,
         failureReason: payment.failureReason,
         amount: Number(payment.amount),
         prepayment: Number(payment.prepayment),
@@ -524,5 +526,25 @@ export class RepaymentService {
         : `Your payment of ${money(Number(payment.amount))} did not go through (${payment.failureReason}).`,
       { paymentId: toGlobalId(PAYMENT_TYPE, payment.id) },
     );
+  }
+
+  /** Announces a redemption applied as a payment (no notification: the redemption has its own). */
+  announceApplied(tx: Tx, payment: Payment, allocations: Allocation[]): void {
+    tx.emit({
+      type: EventType.paymentPosted,
+      audience: [payment.ownerId],
+      objectId: toGlobalId(ACCOUNT_TYPE, payment.accountId),
+      payload: {
+        id: payment.id,
+        accountId: payment.accountId,
+        status: payment.status,
+        source: payment.source,
+        failureReason: null,
+        amount: Number(payment.amount),
+        prepayment: Number(payment.prepayment),
+        createdAt: payment.createdAt.toISOString(),
+        allocationCount: allocations.length,
+      },
+    });
   }
 }

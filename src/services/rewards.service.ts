@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import { PLATFORM_ACCOUNTS, redemptionPosting, rewardsPosting } from '../domain/ledger';
-import { MIN_REDEMPTION_POINTS, redemptionValue } from '../domain/rewards';
-import { RewardEntry, RewardRedemption } from '../entities';
+import { payoffAmount } from '../domain/allocation';
+import { formatCents } from '../domain/money';
+import { clawbackCharges, MIN_REDEMPTION_POINTS, redemptionValue } from '../domain/rewards';
+import { Payment, RewardEntry, RewardRedemption } from '../entities';
+import { PaymentSource } from '../entities/payment.entity';
 import { AccountStatus } from '../entities/credit-account.entity';
 import { NotificationKind } from '../entities/notification.entity';
 import { RedemptionKind, RewardReason } from '../entities/rewards.entity';
@@ -11,6 +14,8 @@ import { DomainError, UserErrorCode, forbidden } from '../lib/errors';
 import { decodeCursor, pageSize, toConnection, type Connection } from '../schema/common/connection';
 import { requireViewer, type RequestContext } from '../server/context';
 import type { Services } from '.';
+
+const money = (c: number) => `$${formatCents(c)}`;
 
 export interface RewardsSummary {
   balance: number;
@@ -47,7 +52,7 @@ export class RewardsService {
 
   /**
    * Takes back up to `points` for a refund. The balance never goes below zero: points
-   * already redeemed stay redeemed. Returns how many were taken.
+   * already redeemed are charged back instead (`clawBack`). Returns how many were taken.
    */
   async takeBack(tx: Tx, userId: string, points: number, refId: string): Promise<number> {
     const rows = (await tx.em.getConnection().execute(
@@ -66,12 +71,53 @@ export class RewardsService {
     return taken;
   }
 
+  /**
+   * Charges back `points` that a refund must reverse beyond the balance: they were redeemed,
+   * so their redeemed value is owed again, latest redemptions first (SPEC section 6). Returns
+   * the value in cents; the caller charges it to the account. Locks the redemptions (after
+   * the account: the lock order of money paths).
+   */
+  async clawBack(tx: Tx, userId: string, points: number): Promise<number> {
+    const rows = (await tx.em.getConnection().execute(
+      `select id, points, value, points_clawed_back from reward_redemption
+        where user_id = ? and points_clawed_back < points order by id desc for update`,
+      [userId],
+      'all',
+      tx.em.getTransactionContext(),
+    )) as { id: string; points: number; value: string; points_clawed_back: number }[];
+    const { takes, value } = clawbackCharges(
+      points,
+      rows.map((r) => ({
+        id: r.id,
+        points: r.points,
+        value: Number(r.value),
+        clawedBack: r.points_clawed_back,
+      })),
+    );
+    for (const t of takes) {
+      await tx.em
+        .getConnection()
+        .execute(
+          'update reward_redemption set points_clawed_back = points_clawed_back + ? where id = ?',
+          [t.points, t.id],
+          'run',
+          tx.em.getTransactionContext(),
+        );
+    }
+    return value;
+  }
+
+  /**
+   * Redeems points into an account, applied exactly like a payment (allocation of SPEC
+   * section 5, no gateway): what is owed, the payoff quote, available credit and the ledger
+   * all move by its value. Worth more than the payoff quote (less payments in progress): refused.
+   */
   async redeem(
     ctx: RequestContext,
     input: { accountId: string; points: number; kind: RedemptionKind; idempotencyKey: string },
   ): Promise<{ redemption: RewardRedemption; rewards: RewardsSummary }> {
     const viewer = requireViewer(ctx);
-    if (input.points < MIN_REDEMPTION_POINTS) {
+    if (!Number.isInteger(input.points) || input.points < MIN_REDEMPTION_POINTS) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, `Redeem at least ${MIN_REDEMPTION_POINTS} points.`, [
         'input',
         'points',
@@ -83,9 +129,7 @@ export class RewardsService {
         viewer.userId,
         input.idempotencyKey,
         'redeemRewards',
-        {
-          ...input,
-        },
+        { ...input },
       );
       if (claim.replay) return { id: claim.result.redemptionId };
       const account = await this.s.accounts.ownAccount(
@@ -101,6 +145,10 @@ export class RewardsService {
           'accountId',
         ]);
       }
+      const value = redemptionValue(input.points, input.kind);
+      const owed = await this.s.repayments.loadOwed(tx.em, account.id);
+      const payoff = payoffAmount(owed.items, this.s.clock.today());
+      const room = payoff - (await this.s.repayments.pendingPayments(tx, account.id));
       const updated = await tx.em
         .getConnection()
         .execute(
@@ -115,41 +163,57 @@ export class RewardsService {
           'points',
         ]);
       }
-      const value = redemptionValue(input.points, input.kind);
+      if (value > room) {
+        throw new DomainError(
+          UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
+          `${input.points} points are worth ${money(value)}; this account takes at most ${money(Math.max(0, room))} today (its payoff amount).`,
+          ['input', 'points'],
+        );
+      }
+      const now = this.s.clock.now();
+      const payment = tx.em.create(Payment, {
+        accountId: account.id,
+        ownerId: account.ownerId,
+        amount: value,
+        status: 'SUCCEEDED',
+        source: PaymentSource.REWARDS,
+        createdAt: now,
+        settledAt: now,
+      });
+      tx.em.persist(payment);
       const redemption = tx.em.create(RewardRedemption, {
         userId: viewer.userId,
         accountId: account.id,
         kind: input.kind,
         points: input.points,
         value,
-        createdAt: this.s.clock.now(),
+        paymentId: payment.id,
+        createdAt: now,
       });
       tx.em.persist(redemption);
       this.entry(tx, viewer.userId, -input.points, RewardReason.REDEMPTION, redemption.id);
-      this.s.ledger.post(tx, redemptionPosting(account.id, input.points, value), {
-        creditAccountId: account.id,
-        refId: redemption.id,
-      });
-      await tx.em
-        .getConnection()
-        .execute(
-          'update credit_account set available_credit = available_credit + ?, updated_at = ? where id = ? and kind = ?',
-          [value, this.s.clock.now(), account.id, 'CREDIT_LINE'],
-          'run',
-          tx.em.getTransactionContext(),
-        );
+      const allocations = await this.s.repayments.applyToAccount(
+        tx,
+        account,
+        owed,
+        value,
+        value === payoff,
+        payment,
+        (parts) => redemptionPosting(account.id, input.points, parts),
+      );
+      this.s.repayments.announceApplied(tx, payment, allocations);
       const label = input.kind === RedemptionKind.TRAVEL ? 'Travel redemption' : 'Statement credit';
       this.s.notifications.notify(
         tx,
         viewer.userId,
         NotificationKind.REWARDS_REDEEMED,
         label,
-        `${input.points} points: $${(value / 100).toFixed(2)} credited to your account.`,
+        `${input.points} points: ${money(value)} credited to your account.`,
       );
       this.s.audit.record(tx, ctx, {
         action: 'rewards.redeem',
         objectId: redemption.id,
-        changes: { points: input.points, kind: input.kind, value },
+        changes: { points: input.points, kind: input.kind, value, paymentId: payment.id },
       });
       await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, {
         redemptionId: redemption.id,

@@ -82,27 +82,7 @@ export async function startTestServer(
   const wsUrl = url.replace(/^http/, 'ws');
   const clients: Client[] = [];
 
-  const gql: TestServer['gql'] = async (doc, variables, o = {}) => {
-    const query = typeof doc === 'string' ? doc : print(doc);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...o.headers,
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const text = await res.text();
-    let body: { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 300)}`);
-    }
-    return { status: res.status, headers: res.headers, data: body.data as never, errors: body.errors };
-  };
+  const gql = gqlClient(url);
 
   const ws: TestServer['ws'] = (token, extra = {}) => {
     const client = createClient({
@@ -129,6 +109,31 @@ export async function startTestServer(
       await app.close();
       await drop?.();
     },
+  };
+}
+
+/** Sends GraphQL operations over HTTP to `url` (a test server, or a server in another process). */
+export function gqlClient(url: string): TestServer['gql'] {
+  return async (doc, variables, o = {}) => {
+    const query = typeof doc === 'string' ? doc : print(doc);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...o.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await res.text();
+    let body: { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 300)}`);
+    }
+    return { status: res.status, headers: res.headers, data: body.data as never, errors: body.errors };
   };
 }
 

@@ -2,7 +2,12 @@ import { MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AccountKind, AccountStatus } from '../../entities/credit-account.entity';
 import { CardStatus } from '../../entities/card.entity';
-import { DeclineReason, MerchantCategory, TransactionStatus } from '../../entities/card-transaction.entity';
+import {
+  DeclineReason,
+  MerchantCategory,
+  TransactionKind,
+  TransactionStatus,
+} from '../../entities/card-transaction.entity';
 import { InstallmentStatus, PlanKind, PlanStatus } from '../../entities/installment-plan.entity';
 import type { Card, CreditAccount, Installment, InstallmentPlan } from '../../entities';
 import { toGlobalId } from '../../lib/global-id';
@@ -49,7 +54,27 @@ registerEnumType(PlanKind, {
     INTEREST_FREE_45: { description: 'One payment 45 days after the purchase.' },
   },
 });
-registerEnumType(PlanStatus, { name: 'PlanStatus' });
+registerEnumType(PlanStatus, {
+  name: 'PlanStatus',
+  valuesConfig: {
+    ACTIVE: { description: 'Being repaid.' },
+    PAID_OFF: { description: 'Every installment paid (or cancelled by a refund).' },
+    CHARGED_OFF: { description: 'Written off with its account.' },
+    CONVERTED: {
+      description: 'A 45-day purchase split into a monthly plan, which holds what was still unpaid of it.',
+    },
+  },
+});
+registerEnumType(TransactionKind, {
+  name: 'TransactionKind',
+  valuesConfig: {
+    PURCHASE: { description: 'A card purchase.' },
+    REWARDS_CLAWBACK: {
+      description:
+        'Points a refund had to take back after they were redeemed, charged at their redeemed value (due in 45 days, like a purchase).',
+    },
+  },
+});
 registerEnumType(InstallmentStatus, { name: 'InstallmentStatus' });
 
 export enum DelinquencyBucket {
@@ -105,8 +130,15 @@ export const cardType = (c: Card): CardType =>
     status: c.status,
   });
 
-@ObjectType(TRANSACTION_TYPE, { implements: Node, description: 'A card purchase.' })
+@ObjectType(TRANSACTION_TYPE, {
+  implements: Node,
+  description:
+    'A card purchase, or a charge for redeemed points taken back by a refund. Approved ones are an INTEREST_FREE_45 plan until paid or converted.',
+})
 export class CardTransactionType extends Node {
+  @Field(() => TransactionKind)
+  kind!: string;
+
   @Field(() => TransactionStatus)
   status!: string;
 
@@ -144,6 +176,7 @@ export class CardTransactionType extends Node {
 export const transactionType = (t: TransactionView): CardTransactionType =>
   Object.assign(new CardTransactionType(), {
     id: toGlobalId(TRANSACTION_TYPE, t.id),
+    kind: t.kind,
     status: t.status,
     amount: money(t.amount),
     refunded: money(t.refunded),

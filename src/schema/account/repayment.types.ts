@@ -1,5 +1,6 @@
 import { MaxLength, Max, Min } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PaymentSource } from '../../entities/payment.entity';
 import type { Disbursement, Payment } from '../../entities';
 import { ConnectionType } from '../common/connection';
 import { toGlobalId } from '../../lib/global-id';
@@ -12,6 +13,18 @@ import { DateScalar, DateTimeScalar, DecimalScalar } from '../common/scalars';
 import { UserError } from '../common/user-error.type';
 import { CreditAccountType } from './account.types';
 
+registerEnumType(PaymentSource, {
+  name: 'PaymentSource',
+  valuesConfig: {
+    GATEWAY: { description: 'Collected through the payment provider (`makePayment`).' },
+    REWARDS: { description: 'Reward points redeemed as a statement or travel credit (`redeemRewards`).' },
+    REFUND: {
+      description:
+        'What had been paid of a refunded purchase, applied to what else the account owes (any rest is sent back to the bank).',
+    },
+  },
+});
+
 @ObjectType({ description: 'Where part of a payment went.' })
 export class PaymentAllocationType {
   @Field(() => ID, { nullable: true })
@@ -20,7 +33,7 @@ export class PaymentAllocationType {
   @Field(() => Int, { nullable: true })
   installmentNumber!: number | null;
 
-  @Field(() => ID, { nullable: true, description: 'A 45-day purchase paid.' })
+  @Field(() => ID, { nullable: true, description: 'The purchase, when the plan paid is its 45-day bill.' })
   transactionId!: string | null;
 
   @Field(() => Money)
@@ -35,13 +48,20 @@ export class PaymentAllocationType {
 
 @ObjectType('Payment', {
   implements: Node,
-  description: 'A repayment through the payment provider, and where it went.',
+  description:
+    'A repayment through the payment provider (or reward points applied like one), and where it went.',
 })
 export class PaymentResultType extends Node {
   localId!: string;
 
-  @Field(() => String, { description: 'SUCCEEDED or FAILED.' })
+  @Field(() => String, {
+    description:
+      'PENDING (the provider has not answered yet; it is settled as soon as it does), SUCCEEDED or FAILED.',
+  })
   status!: string;
+
+  @Field(() => PaymentSource, { description: 'Money through the gateway, or redeemed reward points.' })
+  source!: string;
 
   @Field(() => String, { nullable: true })
   failureReason!: string | null;
@@ -75,6 +95,7 @@ export const paymentResultType = (
     id: toGlobalId(PAYMENT_TYPE, p.id),
     localId: p.id,
     status: p.status,
+    source: p.source,
     failureReason: p.failureReason,
     amount: money(p.amount),
     prepayment: money(p.prepayment),
@@ -82,9 +103,12 @@ export const paymentResultType = (
     createdAt: new Date(p.createdAt),
   });
 
-@ObjectType('Disbursement', { implements: Node })
+@ObjectType('Disbursement', {
+  implements: Node,
+  description: 'Money paid out to the owner through the gateway.',
+})
 export class DisbursementType extends Node {
-  @Field(() => String, { description: 'SUCCEEDED or FAILED.' })
+  @Field(() => String, { description: 'PENDING (the provider has not answered yet), SUCCEEDED or FAILED.' })
   status!: string;
 
   @Field(() => Money)
@@ -195,6 +219,7 @@ export const paymentOf = (p: Payment): PaymentResultType =>
     id: p.id,
     accountId: p.accountId,
     status: p.status,
+    source: p.source,
     failureReason: p.failureReason,
     amount: Number(p.amount),
     prepayment: Number(p.prepayment),

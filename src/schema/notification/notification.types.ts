@@ -28,7 +28,7 @@ registerEnumType(NotificationKind, {
     PLAN_CREATED: { description: 'A purchase was split into monthly installments.' },
     REWARDS_REDEEMED: { description: 'Reward points were redeemed as account credit.' },
     LOAN_DISBURSED: { description: 'A loan was paid out; its schedule has started.' },
-    DISBURSEMENT_FAILED: { description: 'A loan could not be paid out.' },
+    DISBURSEMENT_FAILED: { description: 'A loan (or money being returned) could not be paid out.' },
     PAYMENT_RECEIVED: { description: 'A repayment went through.' },
     PAYMENT_FAILED: { description: 'A repayment was declined by the payment provider.' },
     PAYMENT_DUE: { description: 'An installment is due in 3 days.' },
@@ -36,6 +36,14 @@ registerEnumType(NotificationKind, {
     PURCHASE_CONVERTED: { description: 'A purchase unpaid after 45 days became a 6-month plan.' },
     ACCOUNT_CHARGED_OFF: { description: 'The account was charged off at 120 days past due.' },
     OFFER_EXPIRED: { description: 'An offer lapsed after 30 days without being accepted.' },
+    MONEY_RETURNED: {
+      description:
+        'Money already paid that a refund (or a payment settling after one) left with nothing to pay was sent back.',
+    },
+    REWARDS_CLAWED_BACK: {
+      description:
+        'A refund had to take back points already redeemed; their redeemed value was charged to the account.',
+    },
   },
 });
 

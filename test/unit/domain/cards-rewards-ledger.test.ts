@@ -5,6 +5,9 @@ import {
   purchasePosting,
   redemptionPosting,
   refundPosting,
+  returnPayoutPosting,
+  rewardsClawbackPosting,
+  unappliedPaymentPosting,
   rewardsPosting,
 } from '../../../src/domain/ledger';
 import { pointsToReverse, purchasePoints, redemptionValue } from '../../../src/domain/rewards';
@@ -94,10 +97,14 @@ describe('ledger postings', () => {
   it('every posting balances', () => {
     for (const p of [
       purchasePosting('a', 6000),
-      refundPosting('a', 100),
+      refundPosting('a', { owed: 100, returned: 0 }),
+      refundPosting('a', { owed: 40, returned: 60 }),
+      unappliedPaymentPosting(500),
+      returnPayoutPosting(60),
+      rewardsClawbackPosting('a', 12_500),
       rewardsPosting(250),
       rewardsPosting(-40),
-      redemptionPosting('a', 1000, 1250),
+      redemptionPosting('a', 1000, { fee: 0, interest: 250, principal: 1000 }),
     ]) {
       expect(p.lines.reduce((s, l) => s + l.amount, 0)).toBe(0);
     }
