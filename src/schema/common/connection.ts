@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { isUuid } from '../../lib/ids';
 
 @ObjectType({ description: 'Relay pagination state.' })
 export class PageInfo {
@@ -88,9 +89,15 @@ export function toConnection<R extends { id: string }, T>(
 
 export const encodeCursor = (id: string): string => Buffer.from(`c:${id}`).toString('base64url');
 
-/** The id behind a cursor, or null when the cursor is not one of ours. */
+/**
+ * The id behind a cursor, or null when the cursor is not one of ours (callers answer
+ * BAD_USER_INPUT). Only a well-formed id comes out: anything else would reach the database
+ * as a comparison against a uuid column and fail there as an internal error.
+ */
 export function decodeCursor(cursor: string | null | undefined): string | null {
   if (!cursor || cursor.length > 100) return null;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return text.startsWith('c:') ? text.slice(2) : null;
+  if (!text.startsWith('c:')) return null;
+  const id = text.slice(2);
+  return isUuid(id) ? id : null;
 }
