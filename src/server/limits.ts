@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GraphQLError, Lexer, Source, TokenKind, type ValidationContext, type ValidationRule } from 'graphql';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -14,7 +15,19 @@ export interface QueryLimits {
   rules: ValidationRule[];
   /** Null when the document is within the token limit, else the error to answer with. */
   checkTokens(query: string): GraphQLError | null;
+  /** Size of the memo of documents already counted (for tests and metrics). */
+  tokenCacheStats(): { entries: number; bytes: number };
 }
+
+/**
+ * The memo of documents already counted holds digests, never the documents: anyone may
+ * send documents up to the body limit without signing in, and thousands of full texts
+ * would be hundreds of megabytes. One entry costs about this much (a 44-character key in
+ * a Set, with its hash-table slot); the memo keeps the most recently used entries within
+ * `TOKEN_CACHE_BYTES`.
+ */
+const TOKEN_CACHE_ENTRY_BYTES = 128;
+export const TOKEN_CACHE_BYTES = 1024 * 1024;
 
 export function createQueryLimits(limits: Config['limits']): QueryLimits {
   // Report through the validation context (graphql-armor throws by default, which would
@@ -32,10 +45,15 @@ export function createQueryLimits(limits: Config['limits']): QueryLimits {
     costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, ...report }),
   ] as ValidationRule[];
 
-  // Documents already counted, so hot operations are lexed once.
+  // Digests of documents already counted, oldest first, so hot operations are lexed once.
   const known = new Set<string>();
+  const maxEntries = Math.floor(TOKEN_CACHE_BYTES / TOKEN_CACHE_ENTRY_BYTES);
   const checkTokens = (query: string): GraphQLError | null => {
-    if (known.has(query)) return null;
+    const key = createHash('sha256').update(query).digest('base64');
+    if (known.delete(key)) {
+      known.add(key); // most recently used last
+      return null;
+    }
     const lexer = new Lexer(new Source(query));
     let count = 0;
     try {
@@ -49,9 +67,10 @@ export function createQueryLimits(limits: Config['limits']): QueryLimits {
     } catch {
       return null; // a syntax error: the parser reports it properly
     }
-    if (known.size > 5000) known.clear();
-    known.add(query);
+    known.add(key);
+    if (known.size > maxEntries) known.delete(known.values().next().value!);
     return null;
   };
-  return { rules, checkTokens };
+  const tokenCacheStats = () => ({ entries: known.size, bytes: known.size * TOKEN_CACHE_ENTRY_BYTES });
+  return { rules, checkTokens, tokenCacheStats };
 }
