@@ -60,13 +60,19 @@ export class LiveHub {
       this.listeners.set(type, set);
     }
     set.add(listener);
-    if (!this.unsubscribers.has(type)) {
-      this.unsubscribers.set(
-        type,
-        this.bus.subscribe(channelOf(type), (message) => this.dispatch(type, message)),
-      );
+    let subscribed = this.unsubscribers.get(type);
+    if (!subscribed) {
+      subscribed = this.bus.subscribe(channelOf(type), (message) => this.dispatch(type, message));
+      this.unsubscribers.set(type, subscribed);
     }
-    await this.unsubscribers.get(type);
+    try {
+      await subscribed;
+    } catch (err) {
+      // Never kept: the next subscriber to this type tries again.
+      if (this.unsubscribers.get(type) === subscribed) this.unsubscribers.delete(type);
+      set.delete(listener);
+      throw err;
+    }
     this.open++;
     return () => {
       this.open--;
@@ -80,7 +86,7 @@ export class LiveHub {
   }
 
   async close(): Promise<void> {
-    for (const p of this.unsubscribers.values()) (await p)();
+    for (const p of this.unsubscribers.values()) (await p.catch(() => () => undefined))();
     this.unsubscribers.clear();
     this.listeners.clear();
   }

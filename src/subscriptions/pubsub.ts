@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import { PubSub } from 'graphql-subscriptions';
 import type { Logger } from '../lib/logger';
 
 /**
@@ -10,6 +9,10 @@ import type { Logger } from '../lib/logger';
  */
 export interface EventBus {
   publish(channel: string, message: string): Promise<void>;
+  /**
+   * Resolves once the channel is listened to, or at once while the transport is away (it
+   * then listens when the transport returns and calls the resync listeners). Never rejects.
+   */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => void>;
   /** Called when the subscriber connection came back: messages may have been missed meanwhile. */
   onResync(listener: () => void): void;
@@ -18,48 +21,129 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-class EngineBus implements EventBus {
-  private readonly resyncListeners: (() => void)[] = [];
-  constructor(
-    private readonly engine: PubSubEngine,
-    private readonly prefix: string,
-    private readonly pinger: () => Promise<boolean>,
-    private readonly closer: () => Promise<void>,
-  ) {}
+/** In-process pub/sub: one instance, so nothing is ever missed and there is nothing to resync. */
+class MemoryBus implements EventBus {
+  private readonly engine = new PubSub();
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.engine.publish(this.prefix + channel, message);
+    await this.engine.publish(channel, message);
   }
 
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => void> {
-    const id = await this.engine.subscribe(this.prefix + channel, onMessage, {});
+    const id = await this.engine.subscribe(channel, onMessage);
     return () => this.engine.unsubscribe(id);
+  }
+
+  onResync(): void {}
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export function createMemoryBus(): EventBus {
+  return new MemoryBus();
+}
+
+/**
+ * Redis pub/sub on plain ioredis. graphql-redis-subscriptions is not used for this: a
+ * SUBSCRIBE that fails while Redis is away leaves a rejected promise nobody awaits (the
+ * process exits on it) and nothing subscribes again afterwards.
+ *
+ * Here a subscription never fails: the channel is remembered, subscribed at once when
+ * Redis is up, and otherwise (or when the SUBSCRIBE fails) every time the subscriber
+ * connection becomes ready again. Each time channels are (re)subscribed after an outage
+ * the resync listeners run, so live streams catch up from the outbox on what they missed.
+ */
+class RedisBus implements EventBus {
+  private readonly handlers = new Map<string, Set<(message: string) => void>>();
+  private readonly resyncListeners: (() => void)[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const handler of this.handlers.get(channel) ?? []) {
+        try {
+          handler(message);
+        } catch (err) {
+          log.error({ err, channel }, 'live event handler failed');
+        }
+      }
+    });
+    subscriber.on('ready', () => void this.onReady());
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.publisher.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => void> {
+    const name = this.prefix + channel;
+    let set = this.handlers.get(name);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.handlers.set(name, set);
+    }
+    set.add(onMessage);
+    // Up: resolve once Redis confirmed, so no later event is missed. Down: resolve now; the
+    // channel is subscribed when Redis is back, followed by a resync.
+    if (first) await this.subscribeNow([name]);
+    return () => {
+      set.delete(onMessage);
+      if (set.size > 0 || this.handlers.get(name) !== set) return;
+      this.handlers.delete(name);
+      if (this.subscriber.status === 'ready') this.subscriber.unsubscribe(name).catch(() => undefined);
+    };
   }
 
   onResync(listener: () => void): void {
     this.resyncListeners.push(listener);
   }
 
-  resync(): void {
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.publisher.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  /** True when Redis confirmed every channel; false (logged) when it is away or refused. */
+  private async subscribeNow(channels: string[]): Promise<boolean> {
+    if (channels.length === 0) return true;
+    if (this.subscriber.status !== 'ready') return false;
+    try {
+      await this.subscriber.subscribe(...channels);
+      return true;
+    } catch (err) {
+      this.log.warn(
+        { err: (err as Error).message, channels: channels.length },
+        'redis subscribe failed; live events resume when Redis is back',
+      );
+      return false;
+    }
+  }
+
+  private async onReady(): Promise<void> {
+    if (this.closing || this.handlers.size === 0) return;
+    if (!(await this.subscribeNow([...this.handlers.keys()])) || this.closing) return;
+    this.log.info('redis subscriber ready; live streams catch up from the outbox');
     for (const l of this.resyncListeners) l();
   }
-
-  ping(): Promise<boolean> {
-    return this.pinger();
-  }
-
-  close(): Promise<void> {
-    return this.closer();
-  }
-}
-
-export function createMemoryBus(): EventBus {
-  return new EngineBus(
-    new PubSub(),
-    '',
-    async () => true,
-    async () => undefined,
-  );
 }
 
 export function createRedisBus(url: string, prefix: string, log: Logger): EventBus {
@@ -67,51 +151,18 @@ export function createRedisBus(url: string, prefix: string, log: Logger): EventB
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (n: number) => Math.min(n * 100, 2000),
+    // Commands fail fast while disconnected instead of queueing: the publisher's events
+    // wait in the outbox (the relay retries), and the bus resubscribes by itself.
+    enableOfflineQueue: false,
+    autoResubscribe: false,
   };
-  // The publisher fails fast while Redis is away: the relay keeps the events and retries,
-  // instead of ioredis queueing them in memory.
-  const publisher = new Redis(url, { ...common, enableOfflineQueue: false });
-  const subscriber = new Redis(url, { ...common, enableOfflineQueue: true });
+  const publisher = new Redis(url, common);
+  const subscriber = new Redis(url, common);
   const onError = (role: string) => (err: Error) =>
     log.warn({ err: err.message, role }, 'redis connection error');
   publisher.on('error', onError('publisher'));
   subscriber.on('error', onError('subscriber'));
-
-  const engine = new RedisPubSub({
-    publisher,
-    subscriber,
-    serializer: (s: unknown) => s as string,
-    deserializer: (raw: string | Buffer) => raw.toString(),
-  });
-  let closing = false;
-  const bus = new EngineBus(
-    engine,
-    prefix,
-    async () => {
-      try {
-        return (await publisher.ping()) === 'PONG';
-      } catch {
-        return false;
-      }
-    },
-    async () => {
-      closing = true;
-      publisher.disconnect();
-      subscriber.disconnect();
-    },
-  );
-  let readyOnce = false;
-  subscriber.on('ready', () => {
-    if (!readyOnce) {
-      readyOnce = true;
-      return;
-    }
-    if (closing) return;
-    log.info('redis subscriber reconnected; live streams catch up from the outbox');
-    // ioredis re-subscribes on reconnect; give the SUBSCRIBE replies a moment to land.
-    setTimeout(() => bus.resync(), 100).unref();
-  });
-  return bus;
+  return new RedisBus(publisher, subscriber, prefix, log);
 }
 
 /** Redis client for rate limits and other short-lived counters (shares the key prefix). */

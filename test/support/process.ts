@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { GqlResponse, TestServer } from './server';
+
+/**
+ * The real entry point (`src/index.ts`) as a child process, the way it runs in
+ * production: its own signal handlers, process-level error handlers and exit code. Runs
+ * with NODE_ENV=development by default, so Apollo would install its own signal handlers
+ * unless told not to (NODE_ENV=test hides that).
+ */
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** The JSON log lines so far. */
+  logs(): Record<string, unknown>[];
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  alive(): boolean;
+  /** Sends one GraphQL operation over HTTP (the shape fixtures expect from a TestServer). */
+  gql: TestServer['gql'];
+  ws(token?: string | null): Client;
+  /** Disposes clients, kills the process if still running. */
+  kill(): Promise<void>;
+}
+
+export async function startServerProcess(
+  env: Record<string, string>,
+  opts: { preload?: string[] } = {},
+): Promise<ServerProcess> {
+  const preload = (opts.preload ?? []).flatMap((p) => ['-r', p]);
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...preload, 'src/index.ts'], {
+    cwd: join(__dirname, '..', '..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'credit-process-')),
+      RELAY_POLL_MS: '200',
+      DAILY_JOB_AUTORUN: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  let running = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((r) =>
+    child.once('exit', (code, signal) => {
+      running = false;
+      r({ code, signal, at: Date.now() });
+    }),
+  );
+  const logs = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 'server ready' line within 30 s: ${out}`)), 30_000);
+    const check = () => {
+      const ready = logs().find((l) => l.msg === 'server ready');
+      if (ready) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(String(ready.url).replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ready (${code}): ${out}`));
+    });
+  });
+  const clients: Client[] = [];
+
+  const gql: TestServer['gql'] = async (doc, variables, o = {}) => {
+    const query = typeof doc === 'string' ? doc : print(doc as DocumentNode | TypedDocumentNode);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+        ...o.headers,
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
+    return { status: res.status, headers: res.headers, data: body.data as never, errors: body.errors };
+  };
+
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    child,
+    output: () => out,
+    logs,
+    exited,
+    alive: () => running,
+    gql,
+    ws(token) {
+      const client = createClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      clients.push(client);
+      return client;
+    },
+    async kill() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      if (running) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
