@@ -177,6 +177,9 @@ export async function createServer(config: Config, options: { log?: Logger } = {
 
     const apollo = new ApolloServer<RequestContext>({
       schema,
+      // Shutdown has one path, `close()` below (called by src/index.ts on SIGTERM / SIGINT).
+      // Apollo's own handlers would call stop() a second time, and that one never returns.
+      stopOnTerminationSignals: false,
       introspection: true,
       csrfPrevention: true,
       allowBatchedHttpRequests: false,
@@ -185,7 +188,8 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       validationRules: limits.rules,
       formatError: (formatted, error) => maskError(formatted, error, config.env === 'production'),
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        // Requests in flight get 8 s to finish, leaving time to close the rest within 10 s.
+        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 8000 }),
         {
           async serverWillStart() {
             return { drainServer: () => ws.dispose() };
@@ -311,14 +315,22 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     });
     relay.start();
     // Other instances may move the sandbox clock; and the daily job runs once a business day.
+    // One of each at a time, remembered, so shutdown can wait for a step under way.
+    let clockRefresh: Promise<void> | null = null;
+    let dailyJob: Promise<void> | null = null;
     const ticker = setInterval(() => {
-      void services.sandbox
+      clockRefresh ??= services.sandbox
         .load(orm.em)
-        .catch((err: unknown) => log.warn({ err }, 'sandbox clock refresh failed'));
-      if (config.dailyJobAutorun) {
-        void services.dailyJob
+        .catch((err: unknown) => log.warn({ err }, 'sandbox clock refresh failed'))
+        .finally(() => (clockRefresh = null));
+      if (config.dailyJobAutorun && !dailyJob) {
+        dailyJob = services.dailyJob
           .run(orm.em.fork(), clock.today())
-          .catch((err: unknown) => log.error({ err }, 'daily job failed'));
+          .then(
+            () => undefined,
+            (err: unknown) => log.error({ err }, 'daily job failed'),
+          )
+          .finally(() => (dailyJob = null));
       }
     }, 1000);
     ticker.unref();
@@ -353,7 +365,11 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       close() {
         closing ??= (async () => {
           log.info('shutting down');
-          await apollo.stop(); // drains HTTP (in-flight requests finish) and disposes graphql-ws (1001)
+          // No new daily-job run or clock refresh; the ones under way and the requests in
+          // flight finish before anything they use is closed. apollo.stop() stops accepting,
+          // drains HTTP and closes the sockets (1001).
+          clearInterval(ticker);
+          await Promise.all([apollo.stop(), dailyJob, clockRefresh]);
           await relay.stop();
           await cleanup();
           log.info('shutdown complete');
