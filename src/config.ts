@@ -52,6 +52,10 @@ export interface Config {
   refreshTokenTtlDays: number;
   /** Relay safety-net poll: events are normally relayed right after their commit. */
   relayPollMs: number;
+  /** Live events are kept this long for replay (`since`), then pruned. */
+  outboxRetentionDays: number;
+  /** How often an instance prunes events older than the retention. */
+  outboxPruneIntervalMs: number;
   /** Issuer BIN of virtual cards (6 digits). */
   cardBin: string;
   /** Simulated gateway: amounts (cents) it declines. */
@@ -120,6 +124,8 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(15 * 60, 1),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
   RELAY_POLL_MS: int(500, 10),
+  OUTBOX_RETENTION_DAYS: int(3, 1),
+  OUTBOX_PRUNE_INTERVAL_MS: int(10 * 60 * 1000, 100),
   GATEWAY_FAIL_AMOUNTS: z
     .string()
     .regex(/^(\d+\.\d{2})?(,\d+\.\d{2})*$/, 'comma-separated amounts like 13.13')
@@ -237,6 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     relayPollMs: e.RELAY_POLL_MS,
+    outboxRetentionDays: e.OUTBOX_RETENTION_DAYS,
+    outboxPruneIntervalMs: e.OUTBOX_PRUNE_INTERVAL_MS,
     cardBin: e.CARD_BIN,
     gatewayFailAmounts: cents(e.GATEWAY_FAIL_AMOUNTS),
     gatewayTimeoutAmounts: cents(e.GATEWAY_TIMEOUT_AMOUNTS),

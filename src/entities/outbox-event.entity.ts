@@ -17,6 +17,11 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
   expression:
     'create index "outbox_event_unpublished_index" on "outbox_event" ("cursor") where "cursor" is not null and "published_at" is null',
 })
+// Replay of a subscriber's own events filters on `audience @> array[userId]`.
+@Index({
+  name: 'outbox_event_audience_index',
+  expression: 'create index "outbox_event_audience_index" on "outbox_event" using gin ("audience")',
+})
 export class OutboxEvent {
   [OptionalProps]?: 'cursor' | 'publishedAt' | 'createdAt' | 'objectId';
 

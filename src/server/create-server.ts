@@ -45,6 +45,7 @@ import { TokenService } from '../services/token.service';
 import { UserService } from '../services/user.service';
 import { LiveHub } from '../subscriptions/live-stream';
 import { OutboxRelay } from '../subscriptions/outbox-relay';
+import { OutboxRetention } from '../subscriptions/outbox-retention';
 import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/pubsub';
 import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
 import { authenticate, buildContext, type RequestContext } from './context';
@@ -128,7 +129,13 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     }
     cleanups.push(() => bus.close());
     const relay = new OutboxRelay(databaseUrl, bus, log, config.relayPollMs);
-    const live = new LiveHub(knex, bus, log);
+    const live = new LiveHub(knex, bus, log, config.outboxRetentionDays);
+    const retention = new OutboxRetention(
+      knex,
+      log,
+      config.outboxRetentionDays,
+      config.outboxPruneIntervalMs,
+    );
     cleanups.push(() => live.close());
 
     // --- services
@@ -314,6 +321,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       httpServer.listen(config.port, config.host, () => resolve());
     });
     relay.start();
+    retention.start();
     // Other instances may move the sandbox clock; and the daily job runs once a business day.
     // One of each at a time, remembered, so shutdown can wait for a step under way.
     let clockRefresh: Promise<void> | null = null;
@@ -370,7 +378,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
           // drains HTTP and closes the sockets (1001).
           clearInterval(ticker);
           await Promise.all([apollo.stop(), dailyJob, clockRefresh]);
-          await relay.stop();
+          await Promise.all([relay.stop(), retention.stop()]);
           await cleanup();
           log.info('shutdown complete');
         })();

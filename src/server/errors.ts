@@ -13,6 +13,8 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  // A subscription's `since` is older than the events the server keeps: reload, resubscribe.
+  'CURSOR_EXPIRED',
 ]);
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. It has been logged; please try again.';

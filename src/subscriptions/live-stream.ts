@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from '../lib/logger';
+import { cursorExpired, prunedThrough } from './outbox-retention';
 import type { EventBus } from './pubsub';
 import { channelOf, type LiveEvent } from './topics';
 
@@ -36,6 +37,8 @@ export class LiveHub {
     readonly knex: Knex,
     private readonly bus: EventBus,
     private readonly log: Logger,
+    /** How long the outbox keeps events (for the message when a `since` is too old). */
+    readonly retentionDays: number,
   ) {
     bus.onResync(() => {
       for (const l of this.resyncListeners) l();
@@ -128,6 +131,11 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     this.cleanup.push(this.hub.onResync(() => void this.catchUp()));
     if (this.o.since != null) {
       this.last = BigInt(this.o.since);
+      const pruned = await prunedThrough(this.hub.knex);
+      if (this.last < pruned) {
+        this.finish();
+        throw cursorExpired(this.last, pruned, this.hub.retentionDays);
+      }
     } else {
       const r = await this.hub.knex.raw<{ rows: { m: string | null }[] }>(
         'select max(cursor) as m from outbox_event',
@@ -162,11 +170,16 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     try {
       do {
         this.catchUpAgain = false;
+        const from = this.last;
         for (;;) {
           const rows = await this.readAfter(this.last);
           for (const e of rows) this.deliver(e);
           if (rows.length < PAGE || this.finished) break;
         }
+        // Pruned past where this read started (an outage longer than the retention, or a
+        // prune racing the read): something may be missing, and silence would hide it.
+        const pruned = await prunedThrough(this.hub.knex);
+        if (from < pruned) throw cursorExpired(from, pruned, this.hub.retentionDays);
       } while (this.catchUpAgain && !this.finished);
     } catch (err) {
       this.fail(err);
