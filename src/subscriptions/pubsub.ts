@@ -164,12 +164,3 @@ export function createRedisBus(url: string, prefix: string, log: Logger): EventB
   subscriber.on('error', onError('subscriber'));
   return new RedisBus(publisher, subscriber, prefix, log);
 }
-
-/** Redis client for rate limits and other short-lived counters (shares the key prefix). */
-export function createRedisClient(url: string, log: Logger): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  client.on('error', (err: Error) =>
-    log.warn({ err: err.message, role: 'commands' }, 'redis connection error'),
-  );
-  return client;
-}
