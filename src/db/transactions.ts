@@ -42,6 +42,22 @@ export function isRetryable(err: unknown): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Transactions, and the rules every money path follows (SPEC sections 5 and 11):
+ *
+ * - **One lock order.** A transaction that moves money takes its locks in this order and
+ *   never the other way round, so two money paths can wait for each other but never
+ *   deadlock: the idempotency key (its row is inserted first), then the credit account
+ *   (`SELECT … FOR UPDATE`, or the guarded `UPDATE credit_account` of a purchase), then the
+ *   card transaction, then plans and installments, then the payment or disbursement record,
+ *   then the owner's reward balance, then their reward redemptions. Payments, refunds,
+ *   conversions, redemptions, settlements and each account's daily-job step all start by
+ *   locking the account.
+ * - **No network call inside a transaction.** `run` may roll back and retry its work, so a
+ *   gateway call is never made inside it: the record is committed PENDING with a stable
+ *   reference (the provider's idempotency key), the gateway is asked after the commit, and
+ *   its answer settles the record in a second transaction (see `RepaymentService`).
+ */
 export class Transactions {
   constructor(
     private readonly relay: OutboxRelay,

@@ -39,7 +39,6 @@ export interface DailyJobSummary {
   reminders: number;
   chargeOffs: number;
   expiredOffers: number;
-  settledPending: number;
 }
 
 const OPEN = new Set<string>([
@@ -71,7 +70,6 @@ export class DailyJobService {
       reminders: 0,
       chargeOffs: 0,
       expiredOffers: 0,
-      settledPending: 0,
     };
     const conn = em.getConnection();
     const claimed = (await conn.execute(
@@ -89,7 +87,6 @@ export class DailyJobService {
     summary.ran = true;
     const attempt = claimed[0]!.attempts;
     try {
-      summary.settledPending = await this.s.repayments.recoverPending(em, this.s.config.gatewayRecoveryMs);
       const accounts = (await conn.execute(
         `select p.account_id from installment i join installment_plan p on p.id = i.plan_id
           where i.status <> 'PAID' and i.due_date <= ? and p.status = 'ACTIVE'
