@@ -37,6 +37,7 @@ const STATE = `query($id: ID!) {
 }`;
 interface State {
   account: {
+    status: string;
     availableCredit: { amount: string };
     outstandingBalance: { amount: string };
     installmentPlans: {
