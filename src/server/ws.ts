@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import {
   GraphQLError,
@@ -27,6 +28,10 @@ interface SocketState {
   /** Open operations by id: whether each is a subscription. */
   operations: Map<string, boolean>;
 }
+
+/** Validated documents kept per instance, and the longest text worth keeping (the contract's are far shorter). */
+const DOCUMENT_CACHE_ENTRIES = 256;
+const DOCUMENT_CACHE_MAX_QUERY = 8 * 1024;
 
 /** Close code of a socket that outlived its access token or session (SPEC section 2). */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -102,6 +107,8 @@ export function attachWebSocket(args: {
     socket.once('close', () => metrics.openSockets.dec());
   });
   const rules = [...specifiedRules, ...args.limits.rules];
+  // Parsed and validated documents by digest of their text, least recently used dropped
+  // first: anyone may open a socket, so neither the texts nor large documents are kept.
   const documents = new Map<string, DocumentNode>();
 
   /** Sockets by session, to close them when their session signs out. */
@@ -171,12 +178,8 @@ export function attachWebSocket(args: {
       },
       onSubscribe: async (ctx, id, payload) => {
         const state = ctx.extra.state!;
-        // Every operation re-checks the token's expiry and its session (signed out on any
-        // instance): the socket is closed the moment either no longer holds.
-        if (state.viewer && !(await stillSignedIn(state))) {
-          unauthorized(ctx.extra.socket);
-          return [invalidToken()];
-        }
+        // The slot is taken before anything is awaited, so a burst of subscribes cannot slip
+        // past the cap; a refused operation gives it back (onError releases it).
         if (state.operations.size >= config.limits.wsMaxSubscriptions) {
           return [
             new GraphQLError(
@@ -184,10 +187,21 @@ export function attachWebSocket(args: {
             ),
           ];
         }
+        state.operations.set(id, false);
+        // Every operation re-checks the token's expiry and its session (signed out on any
+        // instance): the socket is closed the moment either no longer holds.
+        if (state.viewer && !(await stillSignedIn(state))) {
+          unauthorized(ctx.extra.socket);
+          return [invalidToken()];
+        }
         const tooMany = args.limits.checkTokens(payload.query);
         if (tooMany) return [tooMany];
-        let document = documents.get(payload.query);
-        if (!document) {
+        const key = createHash('sha256').update(payload.query).digest('base64');
+        let document = documents.get(key);
+        if (document) {
+          documents.delete(key);
+          documents.set(key, document); // most recently used last
+        } else {
           try {
             document = parse(payload.query);
           } catch (err) {
@@ -195,8 +209,10 @@ export function attachWebSocket(args: {
           }
           const errors = validate(args.schema, document, rules);
           if (errors.length) return errors;
-          if (documents.size > 1000) documents.clear();
-          documents.set(payload.query, document);
+          if (payload.query.length <= DOCUMENT_CACHE_MAX_QUERY) {
+            documents.set(key, document);
+            if (documents.size > DOCUMENT_CACHE_ENTRIES) documents.delete(documents.keys().next().value!);
+          }
         }
         const op = getOperationAST(document, payload.operationName);
         if (!op) return [new GraphQLError('Unable to identify the operation to run.')];

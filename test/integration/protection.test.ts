@@ -165,6 +165,38 @@ describe('limits over the WebSocket', () => {
   });
 });
 
+describe('the cap on operations per socket under a burst', () => {
+  it('60 subscribes sent at once: exactly 50 open, 10 refused', async () => {
+    const u = await signUp(s);
+    const socket = new WebSocket(s.wsUrl, 'graphql-transport-ws');
+    await new Promise((r) => socket.once('open', r));
+    const messages: { type: string; id?: string; payload?: unknown }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as (typeof messages)[number]));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${u.accessToken}` } }),
+    );
+    const until = Date.now() + 5000;
+    while (!messages.some((m) => m.type === 'connection_ack') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 60; i++) {
+      socket.send(
+        JSON.stringify({
+          type: 'subscribe',
+          id: `s${i}`,
+          payload: { query: 'subscription { notificationReceived { cursor } }' },
+        }),
+      );
+    }
+    const refused = () =>
+      messages.filter((m) => m.type === 'error' && /At most 50/.test(JSON.stringify(m.payload)));
+    while (refused().length < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // and no more than that
+    expect(refused()).toHaveLength(10);
+    expect(messages.filter((m) => m.type === 'error')).toHaveLength(10);
+    socket.close();
+  });
+});
+
 describe('field suggestions', () => {
   it('are shown in development and hidden in production', async () => {
     const dev = await s.gql('{ mee { id } }');
