@@ -26,7 +26,7 @@ import { CardTransactionService } from '../services/card-transaction.service';
 import { CreditAccountService } from '../services/credit-account.service';
 import { LedgerService } from '../services/ledger.service';
 import { RewardsService } from '../services/rewards.service';
-import { DailyJobService } from '../services/daily-job.service';
+import { DailyJobInterrupted, DailyJobService } from '../services/daily-job.service';
 import { SimulatedGateway } from '../services/payment-gateway';
 import { PayoutService } from '../services/payout.service';
 import { RepaymentService } from '../services/repayment.service';
@@ -336,7 +336,10 @@ export async function createServer(config: Config, options: { log?: Logger } = {
           .run(orm.em.fork(), clock.today())
           .then(
             () => undefined,
-            (err: unknown) => log.error({ err }, 'daily job failed'),
+            (err: unknown) =>
+              err instanceof DailyJobInterrupted
+                ? log.info({ day: err.day }, 'daily job handed back at shutdown')
+                : log.error({ err }, 'daily job failed'),
           )
           .finally(() => (dailyJob = null));
       }
@@ -344,15 +347,16 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     ticker.unref();
     cleanups.push(async () => clearInterval(ticker));
     // Payments and payouts that a crash or a gateway timeout left PENDING: asked again with the same reference.
-    let recovering = false;
+    let recovering: Promise<void> | null = null;
     const recovery = setInterval(
       () => {
-        if (recovering) return;
-        recovering = true;
-        services.repayments
+        recovering ??= services.repayments
           .recoverPending(orm.em.fork(), config.gatewayRecoveryMs)
-          .catch((err: unknown) => log.warn({ err }, 'gateway recovery failed'))
-          .finally(() => (recovering = false));
+          .then(
+            () => undefined,
+            (err: unknown) => log.warn({ err }, 'gateway recovery failed'),
+          )
+          .finally(() => (recovering = null));
       },
       Math.max(10, Math.floor(config.gatewayRecoveryMs / 2)),
     );
@@ -373,11 +377,14 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       close() {
         closing ??= (async () => {
           log.info('shutting down');
-          // No new daily-job run or clock refresh; the ones under way and the requests in
-          // flight finish before anything they use is closed. apollo.stop() stops accepting,
-          // drains HTTP and closes the sockets (1001).
+          // No new daily-job run, clock refresh or gateway recovery; a daily-job run under way
+          // finishes the account it is on and hands its day back, and it, the others under
+          // way and the requests in flight finish before anything they use is closed.
+          // apollo.stop() stops accepting, drains HTTP and closes the sockets (1001).
           clearInterval(ticker);
-          await Promise.all([apollo.stop(), dailyJob, clockRefresh]);
+          clearInterval(recovery);
+          services.dailyJob.stop(); // a run under way stops after its current account
+          await Promise.all([apollo.stop(), dailyJob, clockRefresh, recovering]);
           await Promise.all([relay.stop(), retention.stop()]);
           await cleanup();
           log.info('shutdown complete');

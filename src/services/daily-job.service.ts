@@ -31,6 +31,13 @@ const LEASE_MS = 5 * 60_000;
 /** After a failed attempt, the day is retried this much later. */
 const RETRY_AFTER_MS = 30_000;
 
+/** A run stopped by shutdown after the account it was on; its day is handed back at once. */
+export class DailyJobInterrupted extends Error {
+  constructor(readonly day: string) {
+    super(`daily job for ${day} handed back at shutdown`);
+  }
+}
+
 export interface DailyJobSummary {
   ran: boolean;
   interestRecognized: number;
@@ -58,7 +65,14 @@ const money = (c: number) => `$${formatCents(c)}`;
  * state it leaves (flags and statuses), so a run picked up again repeats nothing.
  */
 export class DailyJobService {
+  private stopping = false;
+
   constructor(private readonly s: Services) {}
+
+  /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
+  stop(): void {
+    this.stopping = true;
+  }
 
   /** Runs the job for `day` unless it already ran or another instance holds it. `asOf` is the business instant it runs at. */
   async run(em: EntityManager, day: string, asOf: Date = this.s.clock.at(day)): Promise<DailyJobSummary> {
@@ -96,6 +110,7 @@ export class DailyJobService {
       )) as { account_id: string }[];
       let renewedAt = Date.now();
       for (const { account_id } of accounts) {
+        if (this.stopping) throw new DailyJobInterrupted(day);
         await this.s.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
         if (Date.now() - renewedAt > LEASE_MS / 3) {
           await this.renew(em, day, attempt);
@@ -109,11 +124,13 @@ export class DailyJobService {
         [JSON.stringify(summary), day, attempt],
       );
     } catch (err) {
-      // Hand the day back: this or another instance picks it up again a little later.
+      // Hand the day back: another instance picks it up at once after a shutdown, a little
+      // later after a failure.
+      const retryMs = err instanceof DailyJobInterrupted ? 0 : RETRY_AFTER_MS;
       await conn
         .execute(
           `update daily_job_run set lease_until = now() + (? * interval '1 millisecond') where day = ? and attempts = ?`,
-          [RETRY_AFTER_MS, day, attempt],
+          [retryMs, day, attempt],
         )
         .catch(() => undefined);
       throw err;

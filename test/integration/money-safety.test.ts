@@ -538,6 +538,33 @@ describe('item 4: the daily job claims a day with a lease', () => {
     expect(row).toEqual({ finished: true, attempts: 2 });
   });
 
+  it('a run stopped by shutdown hands its day back at once, and another instance finishes it', async () => {
+    const u = await signUp(j);
+    const { accountId } = await jm.loan(u, '2000.00', 6);
+    const due = (await jm.account(u, accountId)).installmentPlans[0]!.installments[0]!.dueDate;
+    const day = dayAfter(due, 10);
+    const other = await startTestServer({ database: j.databaseUrl });
+    try {
+      const stopping = await startTestServer({ database: j.databaseUrl });
+      stopping.app.services.dailyJob.stop(); // as close() does
+      await expect(stopping.app.services.dailyJob.run(stopping.app.orm.em.fork(), day)).rejects.toThrow(
+        /handed back/,
+      );
+      await stopping.close();
+      const [row] = await sql<{ finished: boolean; free: boolean }>(
+        j.databaseUrl,
+        'select finished_at is not null as finished, lease_until <= now() as free from daily_job_run where day = $1',
+        [day],
+      );
+      expect(row).toEqual({ finished: false, free: true });
+      expect(await other.app.services.dailyJob.run(other.app.orm.em.fork(), day)).toMatchObject({
+        ran: true,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a run that failed part-way is retried, and each effect still happens once', async () => {
     const u = await signUp(j);
     const { accountId } = await jm.loan(u, '2000.00', 6);
