@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { allocate, payableItems, payoffAmount, type OwedItem } from '../../../src/domain/allocation';
+import {
+  allocate,
+  daysPastDue,
+  payableItems,
+  payoffAmount,
+  type OwedItem,
+} from '../../../src/domain/allocation';
 
 const inst = (
   ref: string,
@@ -76,5 +82,23 @@ describe('allocation', () => {
         );
       }),
     );
+  });
+});
+
+describe('days past due', () => {
+  it('counts from the oldest installment still unpaid after its due date', () => {
+    const items = [
+      inst('a', 'p1', 0, '2026-01-10', 100, 10),
+      inst('b', 'p1', 0, '2026-02-10', 100, 10),
+      inst('c', 'p2', 1, '2026-03-10', 100, 0),
+    ];
+    expect(daysPastDue(items, '2026-01-10')).toBe(0); // due today is not past due
+    expect(daysPastDue(items, '2026-01-15')).toBe(5);
+    expect(daysPastDue(items, '2026-02-15')).toBe(36);
+  });
+
+  it('is 0 once everything past due is paid, whatever is still to come', () => {
+    const paid = { ...inst('a', 'p1', 0, '2026-01-10', 0, 0) };
+    expect(daysPastDue([paid, inst('b', 'p1', 0, '2026-02-10', 100, 10)], '2026-01-20')).toBe(0);
   });
 });

@@ -10,7 +10,13 @@ import {
   unappliedPaymentPosting,
   rewardsPosting,
 } from '../../../src/domain/ledger';
-import { pointsToReverse, purchasePoints, redemptionValue } from '../../../src/domain/rewards';
+import {
+  clawbackCharges,
+  earnsOnTimePoints,
+  pointsToReverse,
+  purchasePoints,
+  redemptionValue,
+} from '../../../src/domain/rewards';
 import { CardVault } from '../../../src/lib/card-vault';
 
 describe('card numbers', () => {
@@ -90,6 +96,57 @@ describe('rewards math', () => {
     expect(redemptionValue(1000, 'STATEMENT_CREDIT')).toBe(1000);
     expect(redemptionValue(1000, 'TRAVEL')).toBe(1250);
     expect(redemptionValue(1002, 'TRAVEL')).toBe(1253); // 1252.5 → 1253
+  });
+});
+
+describe('points charged back after a refund', () => {
+  const r = (id: string, points: number, value: number, clawedBack = 0) => ({
+    id,
+    points,
+    value,
+    clawedBack,
+  });
+
+  it('takes the latest redemptions first, each at the value it was redeemed for', () => {
+    // newest first: 1,000 travel points ($12.50), then 2,000 statement points ($20.00)
+    expect(clawbackCharges(1500, [r('new', 1000, 1250), r('old', 2000, 2000)])).toEqual({
+      takes: [
+        { id: 'new', points: 1000, value: 1250 },
+        { id: 'old', points: 500, value: 500 },
+      ],
+      value: 1750,
+    });
+  });
+
+  it('skips what earlier refunds already charged back, and adds up to the redemption exactly when taken in pieces', () => {
+    expect(clawbackCharges(10, [r('a', 1000, 1250, 1000), r('b', 1002, 1253, 0)]).takes).toEqual([
+      { id: 'b', points: 10, value: 13 },
+    ]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 10 }), (pieces) => {
+        const redemption = r('x', 1002, 1253);
+        let total = 0;
+        for (const p of [...pieces, 1002]) {
+          const points = Math.min(p, redemption.points - redemption.clawedBack);
+          if (points === 0) break;
+          total += clawbackCharges(points, [redemption]).value;
+          redemption.clawedBack += points;
+        }
+        return total === 1253;
+      }),
+    );
+  });
+
+  it('charges points found in no redemption at 1 cent', () => {
+    expect(clawbackCharges(50, [])).toEqual({ takes: [], value: 50 });
+  });
+});
+
+describe('on-time points', () => {
+  it('are for installments of $25.00 or more', () => {
+    expect(earnsOnTimePoints(2499)).toBe(false);
+    expect(earnsOnTimePoints(2500)).toBe(true);
+    expect(earnsOnTimePoints(27)).toBe(false);
   });
 });
 
