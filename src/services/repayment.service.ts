@@ -499,22 +499,7 @@ export class RepaymentService {
   }
 
   private announce(tx: Tx, payment: Payment, allocations: Allocation[]): void {
-    tx.emit({
-      type: EventType.paymentPosted,
-      audience: [payment.ownerId],
-      objectId: toGlobalId(ACCOUNT_TYPE, payment.accountId),
-      payload: {
-        id: payment.id,
-        accountId: payment.accountId,
-        status: payment.status,
-        source: payment.source,
-        failureReason: payment.failureReason,
-        amount: Number(payment.amount),
-        prepayment: Number(payment.prepayment),
-        createdAt: payment.createdAt.toISOString(),
-        allocationCount: allocations.length,
-      },
-    });
+    this.announceApplied(tx, payment, allocations);
     const ok = payment.status === 'SUCCEEDED';
     this.s.notifications.notify(
       tx,
@@ -528,7 +513,7 @@ export class RepaymentService {
     );
   }
 
-  /** Announces a redemption applied as a payment (no notification: the redemption has its own). */
+  /** `paymentPosted` for a payment settled or applied (a redemption or a refund credit notifies on its own). */
   announceApplied(tx: Tx, payment: Payment, allocations: Allocation[]): void {
     tx.emit({
       type: EventType.paymentPosted,
@@ -539,7 +524,7 @@ export class RepaymentService {
         accountId: payment.accountId,
         status: payment.status,
         source: payment.source,
-        failureReason: null,
+        failureReason: payment.failureReason,
         amount: Number(payment.amount),
         prepayment: Number(payment.prepayment),
         createdAt: payment.createdAt.toISOString(),

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { createTestDatabase } from '../support/databases';
 import { openCreditLine, signUp } from '../support/fixtures';
 import { moneyClient, sql } from '../support/money';
-import { SECRETS, gqlClient, ok, startTestServer, type TestServer } from '../support/server';
+import { startServerProcess, type ServerProcess } from '../support/process';
+import { SECRETS, ok, startTestServer, type TestServer } from '../support/server';
 
 /**
  * Item 3 of issue 8, as a real crash: the server process is killed after the payment was
@@ -14,39 +11,6 @@ import { SECRETS, gqlClient, ok, startTestServer, type TestServer } from '../sup
  * server on the same database settles it by asking again with the same reference: one
  * charge, allocated once.
  */
-function startServerProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
-    cwd: join(__dirname, '..', '..'),
-    env: {
-      ...process.env,
-      ...SECRETS,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'credit-crash-')),
-      DAILY_JOB_AUTORUN: 'false',
-      GATEWAY_TIMEOUT_MS: '60000', // the payment request waits on the provider until the kill
-      GATEWAY_RECOVERY_MS: '600000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no 'server ready' line: ${out}`)), 30_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.includes('"server ready"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve({ child, url: (JSON.parse(line) as { url: string }).url });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited early (${code}): ${out}`)));
-  });
-}
-
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined>, ms = 15_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
@@ -59,12 +23,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 
 it('a payment whose server dies between the commit and the gateway answer is charged once and settled after recovery', async () => {
   const db = await createTestDatabase();
-  let child: ChildProcess | null = null;
+  let p: ServerProcess | null = null;
   let recovered: TestServer | null = null;
   try {
-    const started = await startServerProcess(db.url);
-    child = started.child;
-    const remote = { gql: gqlClient(started.url) } as TestServer;
+    p = await startServerProcess({
+      ...SECRETS,
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      GATEWAY_TIMEOUT_MS: '60000', // the payment request waits on the provider until the kill
+      GATEWAY_RECOVERY_MS: '600000',
+    });
+    const remote = p as unknown as TestServer;
     const u = await signUp(remote);
     const { accountId, cardId } = await openCreditLine(remote, u, '1000.00');
     const m = moneyClient(remote);
@@ -80,8 +49,7 @@ it('a payment whose server dies between the commit and the gateway answer is cha
       );
       return rows.length ? rows : null;
     });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await p.kill(); // SIGKILL: no shutdown, no answer
 
     recovered = await startTestServer({ database: db.url, env: { GATEWAY_RECOVERY_MS: '100' } });
     const status = await waitFor('the recovery', async () => {
@@ -104,7 +72,7 @@ it('a payment whose server dies between the commit and the gateway answer is cha
     expect(allocations).toHaveLength(1);
     expect(ok(await recovered.gql('{ __typename }')).__typename).toBe('Query');
   } finally {
-    child?.kill('SIGKILL');
+    await p?.kill();
     await recovered?.close();
     await db.drop();
   }

@@ -2,11 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { print, type DocumentNode } from 'graphql';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { GqlResponse, TestServer } from './server';
+import { gqlClient, type TestServer } from './server';
 
 /**
  * The real entry point (`src/index.ts`) as a child process, the way it runs in
@@ -86,21 +84,7 @@ export async function startServerProcess(
   });
   const clients: Client[] = [];
 
-  const gql: TestServer['gql'] = async (doc, variables, o = {}) => {
-    const query = typeof doc === 'string' ? doc : print(doc as DocumentNode | TypedDocumentNode);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...o.headers,
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
-    return { status: res.status, headers: res.headers, data: body.data as never, errors: body.errors };
-  };
+  const gql = gqlClient(url);
 
   return {
     url,
