@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { addDays } from '../domain/calendar';
 import { monthlySchedule, INTEREST_FREE_DAYS } from '../domain/amortization';
-import { payoffAmount } from '../domain/allocation';
+import { payoffAmount, type Allocation } from '../domain/allocation';
 import {
   purchasePosting,
   refundCreditPosting,
@@ -32,8 +32,15 @@ import { requireViewer, type RequestContext } from '../server/context';
 import { EventType } from '../subscriptions/topics';
 import type { Services } from '.';
 import { CARD_TYPE } from './credit-account.service';
+import { owedFrom } from './repayment.service';
 
 export const TRANSACTION_TYPE = 'CardTransaction';
+
+/** A purchase's (or charge's) INTEREST_FREE_45 plan and its one installment. */
+export interface InterestFreeBill {
+  plan: InstallmentPlan;
+  installment: Installment;
+}
 export const PLAN_TYPE = 'InstallmentPlan';
 const CONVERSION_MONTHS = new Set([3, 6, 12]);
 const MAX_MERCHANT = 200;
@@ -266,40 +273,16 @@ export class CardTransactionService {
         refId: t.id,
       });
       const reverse = pointsToReverse(t.rewardPoints, Number(t.amount), t.refunded, t.rewardPointsReversed);
+      let chargeBack: InterestFreeBill | null = null;
       if (reverse > 0) {
         t.rewardPointsReversed += reverse;
         const taken = await this.s.rewards.takeBack(tx, t.ownerId, reverse, t.id);
-        if (taken < reverse) await this.chargeRedeemedPoints(tx, account, t, reverse - taken);
+        if (taken < reverse) chargeBack = await this.chargeRedeemedPoints(tx, account, t, reverse - taken);
       }
-      // What had been paid of it goes to whatever else is owed first (a charge-back above
-      // included); only what is left after that is sent back to the owner's bank.
-      const owed = await this.s.repayments.loadOwed(tx.em, account.id);
-      const credit = Math.min(returned, payoffAmount(owed.items, this.s.clock.today()));
-      if (credit > 0) {
-        const payment = tx.em.create(Payment, {
-          accountId: account.id,
-          ownerId: account.ownerId,
-          amount: credit,
-          status: 'SUCCEEDED',
-          source: PaymentSource.REFUND,
-          createdAt: now,
-          settledAt: now,
-        });
-        tx.em.persist(payment);
-        const allocations = await this.s.repayments.applyToAccount(
-          tx,
-          account,
-          owed,
-          credit,
-          credit === payoffAmount(owed.items, this.s.clock.today()),
-          payment,
-          (parts) => refundCreditPosting(account.id, parts),
-          false,
-        );
-        this.s.repayments.announceApplied(tx, payment, allocations);
-      } else {
-        this.s.repayments.refreshDelinquency(account, owed, this.s.clock.today());
-      }
+      const credit = await this.creditPaidPart(tx, account, returned, chargeBack);
+      // Last, so that no intermediate write shows less than zero: the refund restored at least this much.
+      if (chargeBack)
+        account.availableCredit = Number(account.availableCredit) - Number(chargeBack.plan.principal);
       this.announce(tx, t, 'refunded', input.amount);
       this.s.audit.record(tx, ctx, {
         action: 'card_transaction.refund',
@@ -327,18 +310,94 @@ export class CardTransactionService {
   }
 
   /**
+   * What the owner had already paid of a refunded purchase goes first to the charge-back this
+   * refund made (so the refund always restores at least what it charges), then to whatever
+   * else is owed, like a payment (no points); what is left is sent back to their bank by the
+   * caller. Returns how much was applied.
+   */
+  private async creditPaidPart(
+    tx: Tx,
+    account: CreditAccount,
+    paid: number,
+    chargeBack: InterestFreeBill | null,
+  ): Promise<number> {
+    const today = this.s.clock.today();
+    const now = this.s.clock.now();
+    // Created (and so persisted) only once something is applied; its amount is set at the end.
+    let payment: Payment | null = null;
+    const asPayment = () =>
+      (payment ??= tx.em.create(Payment, {
+        accountId: account.id,
+        ownerId: account.ownerId,
+        amount: 0,
+        status: 'SUCCEEDED',
+        source: PaymentSource.REFUND,
+        createdAt: now,
+        settledAt: now,
+      }));
+    const post = (parts: { fee: number; interest: number; principal: number }) =>
+      refundCreditPosting(account.id, parts);
+    const allocations: Allocation[] = [];
+    let credited = 0;
+    if (chargeBack && paid > 0) {
+      const first = Math.min(paid, Number(chargeBack.installment.principal));
+      const only = owedFrom([chargeBack.plan], [chargeBack.installment]);
+      const whole = first === Number(chargeBack.installment.principal);
+      allocations.push(
+        ...(await this.s.repayments.applyToAccount(
+          tx,
+          account,
+          only,
+          first,
+          whole,
+          asPayment(),
+          post,
+          false,
+        )),
+      );
+      credited += first;
+    }
+    const owed = await this.s.repayments.loadOwed(tx.em, account.id);
+    const rest = Math.min(paid - credited, payoffAmount(owed.items, today));
+    if (rest > 0) {
+      const isPayoff = rest === payoffAmount(owed.items, today);
+      allocations.push(
+        ...(await this.s.repayments.applyToAccount(
+          tx,
+          account,
+          owed,
+          rest,
+          isPayoff,
+          asPayment(),
+          post,
+          false,
+        )),
+      );
+      credited += rest;
+    } else {
+      this.s.repayments.refreshDelinquency(account, owed, today);
+    }
+    if (payment) {
+      const applied: Payment = payment;
+      applied.amount = credited;
+      this.s.repayments.announceApplied(tx, applied, allocations);
+    }
+    return credited;
+  }
+
+  /**
    * Points a refund must take back that were already redeemed: charged to the account at the
    * value they were redeemed for, as their own transaction (due in 45 days, like a purchase)
-   * and ledger entry. Points never create credit.
+   * and ledger entry. Points never create credit. The caller takes it off available credit.
    */
   private async chargeRedeemedPoints(
     tx: Tx,
     account: CreditAccount,
     refunded: CardTransaction,
     points: number,
-  ): Promise<void> {
+  ): Promise<InterestFreeBill | null> {
     const value = await this.s.rewards.clawBack(tx, refunded.ownerId, points);
-    if (value <= 0) return;
+    if (value <= 0) return null;
     const now = this.s.clock.now();
     const charge = tx.em.create(CardTransaction, {
       kind: TransactionKind.REWARDS_CLAWBACK,
@@ -356,8 +415,7 @@ export class CardTransactionService {
       createdAt: now,
     });
     tx.em.persist(charge);
-    this.openInterestFreeBill(tx, charge);
-    account.availableCredit = Number(account.availableCredit) - value;
+    const bill = this.openInterestFreeBill(tx, charge);
     this.s.ledger.post(tx, rewardsClawbackPosting(account.id, value), {
       creditAccountId: account.id,
       refId: charge.id,
@@ -376,6 +434,7 @@ export class CardTransactionService {
       `The refund from ${refunded.merchantName} took back ${points} points you had already redeemed; their value, ${money(value)}, was added to your balance, due ${charge.dueDate}.`,
       { transactionId: toGlobalId(TRANSACTION_TYPE, charge.id) },
     );
+    return bill;
   }
 
   /** Turns what is unpaid of a purchase still inside its 45 days into a 3-, 6- or 12-month plan at the account's APR. */
@@ -443,7 +502,7 @@ export class CardTransactionService {
     tx: Tx,
     account: CreditAccount,
     t: CardTransaction,
-    bill: { plan: InstallmentPlan; installment: Installment },
+    bill: InterestFreeBill,
     months: number,
     startDate: string,
   ): InstallmentPlan {
@@ -456,10 +515,7 @@ export class CardTransactionService {
   }
 
   /** The INTEREST_FREE_45 plan of a purchase (or charge) and its one installment. */
-  async interestFreeBill(
-    tx: Tx,
-    transactionId: string,
-  ): Promise<{ plan: InstallmentPlan; installment: Installment } | null> {
+  async interestFreeBill(tx: Tx, transactionId: string): Promise<InterestFreeBill | null> {
     const plan = await tx.em.findOne(InstallmentPlan, {
       sourceTransactionId: transactionId,
       kind: PlanKind.INTEREST_FREE_45,
@@ -470,7 +526,7 @@ export class CardTransactionService {
   }
 
   /** An approved purchase (or charge) is due in full in 45 days, interest-free: a plan of one installment. */
-  openInterestFreeBill(tx: Tx, t: CardTransaction): InstallmentPlan {
+  openInterestFreeBill(tx: Tx, t: CardTransaction): InterestFreeBill {
     const plan = tx.em.create(InstallmentPlan, {
       accountId: t.accountId,
       ownerId: t.ownerId,
@@ -483,17 +539,16 @@ export class CardTransactionService {
       createdAt: t.createdAt,
     });
     tx.em.persist(plan);
-    tx.em.persist(
-      tx.em.create(Installment, {
-        planId: plan.id,
-        number: 1,
-        dueDate: t.dueDate!,
-        principal: Number(t.amount),
-        interest: 0,
-        interestRecognized: true,
-      }),
-    );
-    return plan;
+    const installment = tx.em.create(Installment, {
+      planId: plan.id,
+      number: 1,
+      dueDate: t.dueDate!,
+      principal: Number(t.amount),
+      interest: 0,
+      interestRecognized: true,
+    });
+    tx.em.persist(installment);
+    return { plan, installment };
   }
 
   /** A monthly plan and its installments, from the amortisation schedule. */

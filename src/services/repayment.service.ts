@@ -68,6 +68,13 @@ const unpaidParts = (i: Installment) => ({
   principal: Number(i.principal) - Number(i.paidPrincipal),
 });
 
+/** What some plans owe, from their installments (already loaded, in the caller's transaction). */
+export const owedFrom = (plans: InstallmentPlan[], installments: Installment[]): Owed => ({
+  plans,
+  installments,
+  items: owedItems(plans, installments),
+});
+
 const owedItems = (plans: InstallmentPlan[], installments: Installment[]): OwedItem[] => {
   const order = new Map(plans.map((p, i) => [p.id, i]));
   return installments

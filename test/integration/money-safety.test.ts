@@ -125,6 +125,27 @@ describe('item 1: points never create credit', () => {
     await expectLedgerBalanced();
   });
 
+  it('on a maxed-out line, a refund of a paid purchase that charges points back pays the charge first and stays within the limit', async () => {
+    const u = await signUp(s);
+    const line = await openCreditLine(s, u, '1000.00');
+    const { accountId: loanId } = await m.loan(u, '2000.00', 6);
+    const first = (await m.buy(u, line.cardId, '1000.00', 'TRAVEL')).transaction!; // 10,000 points
+    await m.pay(u, line.accountId, '1000.00'); // and 50 on-time points
+    await m.buy(u, line.cardId, '1000.00'); // 1,000 points; available credit 0.00
+    expect((await m.redeem(u, loanId, 10_000, 'STATEMENT_CREDIT')).userErrors).toEqual([]); // $100.00
+    const r = await m.refund(u, first.id, '1000.00');
+    expect(r.userErrors).toEqual([]);
+    // 1,050 points taken from the balance, 8,950 charged back at 1 cent ($89.50); the $1,000.00
+    // already paid of the refunded purchase settles that charge, then $910.50 of the other one
+    const acc = await m.account(u, line.accountId);
+    expect(acc.availableCredit.amount).toBe('910.50');
+    expect(acc.outstandingBalance.amount).toBe('89.50');
+    expect(await m.points(u)).toBe(0);
+    const payments = (await listed(u, line.accountId)).payments.edges.map((e) => e.node);
+    expect(payments[0]).toMatchObject({ source: 'REFUND', amount: { amount: '1000.00' } });
+    await expectLedgerBalanced();
+  });
+
   it('a redemption is applied like a payment: what is owed, the payoff, available credit and the ledger move together', async () => {
     const u = await signUp(s);
     const { accountId, cardId } = await openCreditLine(s, u, '1000.00');
