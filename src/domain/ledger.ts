@@ -66,6 +66,25 @@ export function posting(kind: string, memo: string, lines: Line[]): Posting {
 
 const P = PLATFORM_ACCOUNTS;
 
+/** What a movement takes off an account's receivables, part by part. */
+export interface ReceivableParts {
+  fee: Cents;
+  interest: Cents;
+  principal: Cents;
+}
+
+const total = (p: ReceivableParts): Cents => p.fee + p.interest + p.principal;
+
+/** The credit lines that lower an account's fees, interest and principal receivable. */
+const receivablesDown = (accountId: string, p: ReceivableParts): Line[] => {
+  const l = accountLedger(accountId);
+  return [
+    { code: l.fees, amount: -p.fee },
+    { code: l.interest, amount: -p.interest },
+    { code: l.principal, amount: -p.principal },
+  ];
+};
+
 /** A card purchase: the borrower owes it; the platform pays the merchant. */
 export const purchasePosting = (accountId: string, amount: Cents) =>
   posting('PURCHASE', 'Card purchase', [
@@ -93,18 +112,11 @@ export const unappliedPaymentPosting = (amount: Cents) =>
   ]);
 
 /** The paid part of a refunded purchase, owed back to the customer, applied to what else they owe. */
-export const refundCreditPosting = (
-  accountId: string,
-  parts: { fee: Cents; interest: Cents; principal: Cents },
-) => {
-  const l = accountLedger(accountId);
-  return posting('REFUND_CREDIT', 'Refund applied to the balance', [
-    { code: P.customerPayable.code, amount: parts.fee + parts.interest + parts.principal },
-    { code: l.fees, amount: -parts.fee },
-    { code: l.interest, amount: -parts.interest },
-    { code: l.principal, amount: -parts.principal },
+export const refundCreditPosting = (accountId: string, parts: ReceivableParts) =>
+  posting('REFUND_CREDIT', 'Refund applied to the balance', [
+    { code: P.customerPayable.code, amount: total(parts) },
+    ...receivablesDown(accountId, parts),
   ]);
-};
 
 /** Money owed back to a customer, paid out through the gateway. */
 export const returnPayoutPosting = (amount: Cents) =>
@@ -135,21 +147,12 @@ export const rewardsPosting = (points: number) =>
  * down, and what the account owes goes down by the value, part by part as allocated; a
  * travel redemption's extra value is expense.
  */
-export const redemptionPosting = (
-  accountId: string,
-  points: number,
-  parts: { fee: Cents; interest: Cents; principal: Cents },
-) => {
-  const l = accountLedger(accountId);
-  const value = parts.fee + parts.interest + parts.principal;
-  return posting('REWARDS_REDEEMED', 'Reward redemption credit', [
+export const redemptionPosting = (accountId: string, points: number, parts: ReceivableParts) =>
+  posting('REWARDS_REDEEMED', 'Reward redemption credit', [
     { code: P.rewardsLiability.code, amount: points },
-    { code: P.rewardsExpense.code, amount: value - points },
-    { code: l.fees, amount: -parts.fee },
-    { code: l.interest, amount: -parts.interest },
-    { code: l.principal, amount: -parts.principal },
+    { code: P.rewardsExpense.code, amount: total(parts) - points },
+    ...receivablesDown(accountId, parts),
   ]);
-};
 
 /** A platform loan paid out to the borrower. */
 export const disbursementPosting = (accountId: string, amount: Cents) =>
@@ -172,18 +175,11 @@ export const lateFeePosting = (accountId: string, amount: Cents) =>
   ]);
 
 /** A repayment: cash in, receivables down, part by part. */
-export const paymentPosting = (
-  accountId: string,
-  parts: { fee: Cents; interest: Cents; principal: Cents },
-) => {
-  const l = accountLedger(accountId);
-  return posting('PAYMENT', 'Repayment', [
-    { code: P.cash.code, amount: parts.fee + parts.interest + parts.principal },
-    { code: l.fees, amount: -parts.fee },
-    { code: l.interest, amount: -parts.interest },
-    { code: l.principal, amount: -parts.principal },
+export const paymentPosting = (accountId: string, parts: ReceivableParts) =>
+  posting('PAYMENT', 'Repayment', [
+    { code: P.cash.code, amount: total(parts) },
+    ...receivablesDown(accountId, parts),
   ]);
-};
 
 /** 1% of the interest in a payment, set aside for charity. */
 export const charityPosting = (amount: Cents) =>
@@ -193,15 +189,8 @@ export const charityPosting = (amount: Cents) =>
   ]);
 
 /** Writing off what a charged-off account still owes. */
-export const chargeOffPosting = (
-  accountId: string,
-  owed: { fee: Cents; interest: Cents; principal: Cents },
-) => {
-  const l = accountLedger(accountId);
-  return posting('CHARGE_OFF', 'Charge-off at 120 days past due', [
-    { code: P.creditLosses.code, amount: owed.fee + owed.interest + owed.principal },
-    { code: l.fees, amount: -owed.fee },
-    { code: l.interest, amount: -owed.interest },
-    { code: l.principal, amount: -owed.principal },
+export const chargeOffPosting = (accountId: string, owed: ReceivableParts) =>
+  posting('CHARGE_OFF', 'Charge-off at 120 days past due', [
+    { code: P.creditLosses.code, amount: total(owed) },
+    ...receivablesDown(accountId, owed),
   ]);
-};

@@ -8,6 +8,7 @@ import {
   refundCreditPosting,
   refundPosting,
   rewardsClawbackPosting,
+  type ReceivableParts,
 } from '../domain/ledger';
 import { formatCents } from '../domain/money';
 import { pointsToReverse, purchasePoints } from '../domain/rewards';
@@ -335,8 +336,7 @@ export class CardTransactionService {
         createdAt: now,
         settledAt: now,
       }));
-    const post = (parts: { fee: number; interest: number; principal: number }) =>
-      refundCreditPosting(account.id, parts);
+    const post = (parts: ReceivableParts) => refundCreditPosting(account.id, parts);
     const allocations: Allocation[] = [];
     let credited = 0;
     if (chargeBack && paid > 0) {

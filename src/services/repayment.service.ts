@@ -15,6 +15,7 @@ import {
   paymentPosting,
   unappliedPaymentPosting,
   type Posting,
+  type ReceivableParts,
 } from '../domain/ledger';
 import { formatCents, percentOfBp } from '../domain/money';
 import { earnsOnTimePoints, ON_TIME_INSTALLMENT_POINTS } from '../domain/rewards';
@@ -330,7 +331,7 @@ export class RepaymentService {
     amount: number,
     isPayoff: boolean,
     payment: Payment,
-    post: (parts: { fee: number; interest: number; principal: number }) => Posting,
+    post: (parts: ReceivableParts) => Posting,
     earnsPoints = true,
   ): Promise<Allocation[]> {
     const today = this.s.clock.today();
