@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { purchasePoints } from '../../src/domain/rewards';
+import { purchasePoints, redemptionValue } from '../../src/domain/rewards';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, openCreditLine, signUp, type SignedUp } from '../support/fixtures';
 import { cents, dollars, moneyClient, type Category } from '../support/money';
@@ -156,7 +156,7 @@ it('no sequence of legitimate calls creates money, and every figure agrees with 
           else expect(r.userErrors).toEqual([]);
         } else if (o.kind === 'redeem') {
           const kind = o.travel ? 'TRAVEL' : 'STATEMENT_CREDIT';
-          const value = Math.round((o.points * (o.travel ? 125 : 100)) / 100);
+          const value = redemptionValue(o.points, kind);
           const r = await m.redeem(u, accountId, o.points, kind);
           const expected =
             o.points < 1000

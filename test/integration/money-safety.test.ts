@@ -248,6 +248,38 @@ describe('refunds of a purchase already partly paid', () => {
     await expectLedgerBalanced();
   });
 
+  it('a return the gateway declines stays owed to the owner on the ledger, and they are told', async () => {
+    const own = await startTestServer(); // its own ledger: the others expect nothing left owed back
+    try {
+      const om = moneyClient(own);
+      const ownAdmin = await makeAdmin(own);
+      const u = await signUp(own);
+      const { accountId, cardId } = await openCreditLine(own, u, '1000.00');
+      const t = (await om.buy(u, cardId, '100.00')).transaction!;
+      await om.pay(u, accountId, '50.00');
+      expect((await om.refund(u, t.id, '63.13')).userErrors).toEqual([]); // $13.13 to return: declined
+      const [payout] = await sql<{ status: string; amount: string }>(
+        own.databaseUrl,
+        'select status, amount::text from disbursement where source_id = $1',
+        [local(t.id)],
+      );
+      expect(payout).toEqual({ status: 'FAILED', amount: '1313' });
+      expect(await om.payoff(u, accountId)).toBe('0.00');
+      const kinds = await sql<{ kind: string }>(
+        own.databaseUrl,
+        'select kind from notification where user_id = $1',
+        [local(u.id)],
+      );
+      expect(kinds.map((k) => k.kind)).toContain('DISBURSEMENT_FAILED');
+      const tb = await om.trialBalance(ownAdmin);
+      expect(tb.totalDebits).toEqual(tb.totalCredits);
+      const payable = tb.accounts.find((a) => a.code === 'platform:customer_payable')!;
+      expect(cents(payable.balance.amount)).toBe(-1313); // a liability: still owed to the customer
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a partial refund within what is unpaid returns nothing and leaves the rest due', async () => {
     const u = await signUp(s);
     const { accountId, cardId } = await openCreditLine(s, u, '1000.00');

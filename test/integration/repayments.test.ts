@@ -16,6 +16,7 @@ import {
 } from '../generated/contract';
 import { daysBetween, monthlySchedule, reamortize } from '../../src/domain/amortization';
 import { listen } from '../support/live';
+import { moneyClient } from '../support/money';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
@@ -29,27 +30,8 @@ async function setup() {
 }
 
 /** A disbursed platform loan: 7.99% (prime), schedule from today. */
-async function disbursedLoan(s: TestServer, u: SignedUp, amount = '2000.00', termMonths = 6) {
-  const app = ok(
-    await s.gql(
-      SubmitApplicationDocument,
-      { input: primeLoan({ amount, termMonths }) as never },
-      { token: u.accessToken },
-    ),
-  ).submitApplication.application!;
-  const accountId = ok(
-    await s.gql(AcceptOfferDocument, { input: { applicationId: app.id } }, { token: u.accessToken }),
-  ).acceptOffer.account!.id;
-  const d = ok(
-    await s.gql(
-      RequestDisbursementDocument,
-      { input: { accountId, idempotencyKey: randomUUID() } },
-      { token: u.accessToken },
-    ),
-  ).requestDisbursement;
-  if (d.userErrors.length) throw new Error(JSON.stringify(d.userErrors));
-  return { accountId, applicationId: app.id, disbursement: d };
-}
+const disbursedLoan = (s: TestServer, u: SignedUp, amount = '2000.00', termMonths = 6) =>
+  moneyClient(s).loan(u, amount, termMonths);
 
 const pay = (s: TestServer, u: SignedUp, accountId: string, amount: string, key: string = randomUUID()) =>
   s

@@ -106,7 +106,7 @@ export function moneyClient(s: TestServer) {
       ),
     ).requestDisbursement;
     if (d.userErrors.length) throw new Error(JSON.stringify(d.userErrors));
-    return { accountId, disbursement: d.disbursement! };
+    return { accountId, applicationId: app.id, disbursement: d };
   };
   return { buy, refund, redeem, pay, convert, account, payoff, points, advance, trialBalance, loan };
 }
