@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AcceptOfferDocument, ApplicationDocument, SubmitApplicationDocument } from '../generated/contract';
+import {
+  AcceptOfferDocument,
+  ApplicationDocument,
+  RequestDisbursementDocument,
+  SubmitApplicationDocument,
+} from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';
 import { cents, moneyClient, sql } from '../support/money';
@@ -373,6 +378,68 @@ describe('item 3: the gateway is called after the commit, with a stable referenc
     expect(rows[0]).toEqual({ n: 6, total: '24000' });
     expect(await m.payoff(u, accountId)).toBe('60.00'); // 600 − 300 refunded − 240 paid
     await expectLedgerBalanced();
+  });
+});
+
+describe('item 3: loan disbursements take the same PENDING shape', () => {
+  it('a lost answer leaves it PENDING, a second request is refused, the replay settles it once; a declined one starts nothing', async () => {
+    const own = await startTestServer({
+      env: {
+        GATEWAY_TIMEOUT_AMOUNTS: '2000.00',
+        GATEWAY_FAIL_AMOUNTS: '3000.00',
+        GATEWAY_TIMEOUT_MS: '300',
+        GATEWAY_RECOVERY_MS: '60000',
+      },
+    });
+    try {
+      const u = await signUp(own);
+      const open = async (amount: string) => {
+        const app = ok(
+          await own.gql(
+            SubmitApplicationDocument,
+            { input: primeLoan({ amount, termMonths: 6 }) as never },
+            { token: u.accessToken },
+          ),
+        ).submitApplication.application!;
+        return ok(
+          await own.gql(AcceptOfferDocument, { input: { applicationId: app.id } }, { token: u.accessToken }),
+        ).acceptOffer.account!.id;
+      };
+      const disburse = async (accountId: string, key = randomUUID()) =>
+        ok(
+          await own.gql(
+            RequestDisbursementDocument,
+            { input: { accountId, idempotencyKey: key } },
+            { token: u.accessToken },
+          ),
+        ).requestDisbursement;
+
+      const lost = await open('2000.00');
+      const key = randomUUID();
+      const first = await disburse(lost, key);
+      expect(first.disbursement).toMatchObject({ status: 'PENDING' });
+      expect(first.account).toMatchObject({ status: 'PENDING_DISBURSEMENT', installmentPlans: [] });
+      expect((await disburse(lost)).userErrors[0]).toMatchObject({ code: 'INVALID_STATE' });
+      const again = await disburse(lost, key);
+      expect(again.disbursement).toMatchObject({ id: first.disbursement!.id, status: 'SUCCEEDED' });
+      expect(again.account!.status).toBe('ACTIVE');
+      expect(again.account!.outstandingBalance.amount).toBe('2000.00');
+      const payouts = await sql(own.databaseUrl, 'select 1 from gateway_operation where reference = $1', [
+        local(first.disbursement!.id),
+      ]);
+      expect(payouts).toHaveLength(1);
+
+      const declined = await open('3000.00');
+      const d = await disburse(declined);
+      expect(d.disbursement).toMatchObject({ status: 'FAILED' });
+      expect(d.account).toMatchObject({
+        status: 'PENDING_DISBURSEMENT',
+        outstandingBalance: { amount: '0.00' },
+        installmentPlans: [],
+      });
+    } finally {
+      await own.close();
+    }
   });
 });
 
