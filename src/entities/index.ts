@@ -4,13 +4,11 @@ import { CardTransaction } from './card-transaction.entity';
 import { CreditAccount } from './credit-account.entity';
 import { Installment, InstallmentPlan } from './installment-plan.entity';
 import { JournalEntry, JournalLine, LedgerAccount } from './ledger.entity';
-import {
-  DailyJobRun,
-  Disbursement,
-  GatewayOperation,
-  PaymentAllocation,
-  SandboxClockRow,
-} from './operations.entity';
+import { DailyJobRun } from './daily-job-run.entity';
+import { Disbursement } from './disbursement.entity';
+import { GatewayOperation } from './gateway-operation.entity';
+import { PaymentAllocation } from './payment-allocation.entity';
+import { SandboxClockRow } from './sandbox-clock.entity';
 import { Payment } from './payment.entity';
 import { RewardBalance, RewardEntry, RewardRedemption } from './rewards.entity';
 import { CreditApplication } from './credit-application.entity';

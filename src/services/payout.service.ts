@@ -5,7 +5,7 @@ import { formatCents } from '../domain/money';
 import { CreditAccount, Disbursement } from '../entities';
 import { AccountKind, AccountStatus } from '../entities/credit-account.entity';
 import { NotificationKind } from '../entities/notification.entity';
-import { DisbursementKind } from '../entities/operations.entity';
+import { DisbursementKind } from '../entities/disbursement.entity';
 import type { Tx } from '../db/transactions';
 import { DomainError, UserErrorCode } from '../lib/errors';
 import { toGlobalId } from '../lib/global-id';
