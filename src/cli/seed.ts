@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
 import { User } from '../entities';
-import { Role } from '../entities/user.entity';
+import { Role } from '../entities/identity/user.entity';
 import { createLogger } from '../lib/logger';
 import { uuidv7 } from '../lib/ids';
 import { createServer } from '../server/create-server';

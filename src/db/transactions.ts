@@ -3,8 +3,8 @@ import { IsolationLevel } from '@mikro-orm/core';
 import { OutboxEvent } from '../entities';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
-import type { OutboxRelay } from '../subscriptions/outbox-relay';
-import type { NewEvent } from '../subscriptions/topics';
+import type { OutboxRelay } from '../subscriptions/common/outbox-relay';
+import type { NewEvent } from '../subscriptions/common/topics';
 
 export { IsolationLevel };
 

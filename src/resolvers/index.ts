@@ -1,12 +1,12 @@
 import type { NonEmptyArray } from 'type-graphql';
-import { AuthResolver } from './auth.resolver';
-import { CreditAccountResolver, InstallmentPlanResolver } from './credit-account.resolver';
-import { RepaymentResolver } from './repayment.resolver';
-import { RewardsResolver } from './rewards.resolver';
-import { CreditApplicationResolver } from './credit-application.resolver';
-import { NodeResolver } from './node.resolver';
-import { NotificationResolver } from './notification.resolver';
-import { UserResolver } from './user.resolver';
+import { AuthResolver } from './identity/auth.resolver';
+import { CreditAccountResolver, InstallmentPlanResolver } from './accounts/credit-account.resolver';
+import { RepaymentResolver } from './repayments/repayment.resolver';
+import { RewardsResolver } from './rewards/rewards.resolver';
+import { CreditApplicationResolver } from './applications/credit-application.resolver';
+import { NodeResolver } from './common/node.resolver';
+import { NotificationResolver } from './notifications/notification.resolver';
+import { UserResolver } from './identity/user.resolver';
 
 export const resolvers: NonEmptyArray<Function> = [
   AuthResolver,

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
-import type { Role } from '../entities/user.entity';
+import type { Role } from '../entities/identity/user.entity';
 import { unauthenticated } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Services } from '../services';
-import { createLoaders, type Loaders } from './loaders';
+import { createLoaders, type Loaders } from '../services/common/loaders';
 
 /** Who is calling: from the access token (HTTP header or WebSocket `connection_init`). */
 export interface Viewer {

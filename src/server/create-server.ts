@@ -19,34 +19,34 @@ import { uuidv7 } from '../lib/ids';
 import { createLogger, type Logger } from '../lib/logger';
 import { buildAppSchema } from '../schema/build-schema';
 import type { Services } from '../services';
-import { AuditService } from '../services/audit.service';
-import { AuthService } from '../services/auth.service';
-import { CreditApplicationService } from '../services/credit-application.service';
-import { CardTransactionService } from '../services/card-transaction.service';
-import { CreditAccountService } from '../services/credit-account.service';
-import { LedgerService } from '../services/ledger.service';
-import { RewardsService } from '../services/rewards.service';
-import { DailyJobInterrupted, DailyJobService } from '../services/daily-job.service';
-import { SimulatedGateway } from '../services/payment-gateway';
-import { PayoutService } from '../services/payout.service';
-import { RepaymentService } from '../services/repayment.service';
-import { SandboxService } from '../services/sandbox.service';
-import { CardVault } from '../lib/card-vault';
-import { IdempotencyService } from '../services/idempotency.service';
-import { NotificationService } from '../services/notification.service';
+import { AuditService } from '../services/common/audit.service';
+import { AuthService } from '../services/identity/auth.service';
+import { CreditApplicationService } from '../services/applications/credit-application.service';
+import { CardTransactionService } from '../services/accounts/card-transaction.service';
+import { CreditAccountService } from '../services/accounts/credit-account.service';
+import { LedgerService } from '../services/ledger/ledger.service';
+import { RewardsService } from '../services/rewards/rewards.service';
+import { DailyJobInterrupted, DailyJobService } from '../services/servicing/daily-job.service';
+import { SimulatedGateway } from '../services/repayments/payment-gateway';
+import { PayoutService } from '../services/repayments/payout.service';
+import { RepaymentService } from '../services/repayments/repayment.service';
+import { SandboxService } from '../services/servicing/sandbox.service';
+import { CardVault } from '../services/accounts/card-vault';
+import { IdempotencyService } from '../services/common/idempotency.service';
+import { NotificationService } from '../services/notifications/notification.service';
 import {
   MemoryRateLimiter,
   RedisRateLimiter,
   createRateLimitRedis,
   type RateLimiter,
-} from '../services/rate-limiter';
-import { SessionService } from '../services/session.service';
-import { TokenService } from '../services/token.service';
-import { UserService } from '../services/user.service';
-import { LiveHub } from '../subscriptions/live-stream';
-import { OutboxRelay } from '../subscriptions/outbox-relay';
-import { OutboxRetention } from '../subscriptions/outbox-retention';
-import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/pubsub';
+} from '../services/identity/rate-limiter';
+import { SessionService } from '../services/identity/session.service';
+import { TokenService } from '../services/identity/token.service';
+import { UserService } from '../services/identity/user.service';
+import { LiveHub } from '../subscriptions/common/live-stream';
+import { OutboxRelay } from '../subscriptions/common/outbox-relay';
+import { OutboxRetention } from '../subscriptions/common/outbox-retention';
+import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/common/pubsub';
 import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
 import { authenticate, buildContext, type RequestContext } from './context';
 import { maskError } from './errors';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { purchasePoints, redemptionValue } from '../../src/domain/rewards';
+import { purchasePoints, redemptionValue } from '../../src/domain/rewards/rewards';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, openCreditLine, signUp, type SignedUp } from '../support/fixtures';
 import { cents, dollars, moneyClient, type Category } from '../support/money';

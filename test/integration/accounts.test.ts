@@ -19,8 +19,8 @@ import {
   TrialBalanceDocument,
   UnfreezeCardDocument,
 } from '../generated/contract';
-import { monthlySchedule } from '../../src/domain/amortization';
-import { isLuhnValid } from '../../src/domain/card-number';
+import { monthlySchedule } from '../../src/domain/common/amortization';
+import { isLuhnValid } from '../../src/domain/accounts/card-number';
 import { CreditAccount } from '../../src/entities';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { listen } from '../support/live';

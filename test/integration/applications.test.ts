@@ -11,8 +11,8 @@ import {
   SubmitApplicationDocument,
   UpdateApplicationDocument,
 } from '../generated/contract';
-import { aprBpOfMonthlySchedule } from '../../src/domain/apr';
-import { monthlySchedule } from '../../src/domain/amortization';
+import { aprBpOfMonthlySchedule } from '../../src/domain/applications/apr';
+import { monthlySchedule } from '../../src/domain/common/amortization';
 import { CreditApplication, CreditDecision } from '../../src/entities';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, primeLoan, referredLoan, signUp, type SignedUp } from '../support/fixtures';

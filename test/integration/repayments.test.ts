@@ -14,7 +14,7 @@ import {
   SubmitApplicationDocument,
   TrialBalanceDocument,
 } from '../generated/contract';
-import { daysBetween, monthlySchedule, reamortize } from '../../src/domain/amortization';
+import { daysBetween, monthlySchedule, reamortize } from '../../src/domain/common/amortization';
 import { listen } from '../support/live';
 import { moneyClient } from '../support/money';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';

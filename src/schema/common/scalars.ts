@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { formatCents, isWellFormedDecimal, parseDecimal } from '../../domain/money';
+import { formatCents, isWellFormedDecimal, parseDecimal } from '../../domain/common/money';
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 

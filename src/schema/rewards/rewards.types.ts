@@ -5,7 +5,7 @@ import {
   RewardReason,
   type RewardEntry,
   type RewardRedemption,
-} from '../../entities/rewards.entity';
+} from '../../entities/rewards/rewards.entity';
 import { toGlobalId } from '../../lib/global-id';
 import { ConnectionType } from '../common/connection';
 import { Money, money } from '../common/money.type';

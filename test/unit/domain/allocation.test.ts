@@ -5,7 +5,7 @@ import {
   payableItems,
   payoffAmount,
   type OwedItem,
-} from '../../../src/domain/allocation';
+} from '../../../src/domain/repayments/allocation';
 
 const inst = (
   ref: string,

@@ -12,8 +12,8 @@ import {
   monthlySchedule,
   payIn4Schedule,
   reamortize,
-} from '../../../src/domain/amortization';
-import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/calendar';
+} from '../../../src/domain/common/amortization';
+import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/common/calendar';
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 

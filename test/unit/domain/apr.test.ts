@@ -13,8 +13,8 @@
  */
 import fc from 'fast-check';
 
-import { addDays, addMonthsClamped, monthlySchedule } from '../../../src/domain/amortization';
-import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/calendar';
+import { addDays, addMonthsClamped, monthlySchedule } from '../../../src/domain/common/amortization';
+import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/common/calendar';
 import {
   aprBp,
   aprOfMonthlySchedule,
@@ -25,7 +25,7 @@ import {
   UNIT_PERIODS,
   unitPeriodPosition,
   type CashFlow,
-} from '../../../src/domain/apr';
+} from '../../../src/domain/applications/apr';
 
 const dollars = (d: number): number => Math.round(d * 100);
 const advance = (amount: number, date: string): CashFlow[] => [{ amount: dollars(amount), date }];

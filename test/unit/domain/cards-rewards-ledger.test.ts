@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isLuhnValid, luhnCheckDigit, makePan } from '../../../src/domain/card-number';
+import { isLuhnValid, luhnCheckDigit, makePan } from '../../../src/domain/accounts/card-number';
 import {
   posting,
   purchasePosting,
@@ -9,15 +9,15 @@ import {
   rewardsClawbackPosting,
   unappliedPaymentPosting,
   rewardsPosting,
-} from '../../../src/domain/ledger';
+} from '../../../src/domain/ledger/ledger';
 import {
   clawbackCharges,
   earnsOnTimePoints,
   pointsToReverse,
   purchasePoints,
   redemptionValue,
-} from '../../../src/domain/rewards';
-import { CardVault } from '../../../src/lib/card-vault';
+} from '../../../src/domain/rewards/rewards';
+import { CardVault } from '../../../src/services/accounts/card-vault';
 
 describe('card numbers', () => {
   it('computes the Luhn check digit of known numbers', () => {

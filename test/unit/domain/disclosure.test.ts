@@ -1,5 +1,5 @@
-import { addMonthsClamped, monthlySchedule, payIn4Schedule } from '../../../src/domain/amortization';
-import { truthInLending } from '../../../src/domain/disclosure';
+import { addMonthsClamped, monthlySchedule, payIn4Schedule } from '../../../src/domain/common/amortization';
+import { truthInLending } from '../../../src/domain/applications/disclosure';
 
 describe('truthInLending', () => {
   it('discloses a 7.99% 12-month $5,000 loan at 7.99% when the first payment is a month after the advance', () => {

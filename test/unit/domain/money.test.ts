@@ -9,7 +9,7 @@ import {
   parseDecimal,
   parseRateBp,
   percentOfBp,
-} from '../../../src/domain/money';
+} from '../../../src/domain/common/money';
 
 describe('isWellFormedDecimal', () => {
   it.each(['0', '1500', '1500.5', '1500.00', '-5.00', '0.05', '9999999999999.99', '-9999999999999'])(

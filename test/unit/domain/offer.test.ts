@@ -1,6 +1,6 @@
-import { aprBpOfMonthlySchedule } from '../../../src/domain/apr';
-import { buildOffer } from '../../../src/domain/offer';
-import { decide, type ApplicantInput } from '../../../src/domain/scorecard';
+import { aprBpOfMonthlySchedule } from '../../../src/domain/applications/apr';
+import { buildOffer } from '../../../src/domain/applications/offer';
+import { decide, type ApplicantInput } from '../../../src/domain/applications/scorecard';
 
 const prime: ApplicantInput = {
   product: 'PERSONAL_LOAN',

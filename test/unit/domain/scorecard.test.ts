@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
-import { monthlyPayment } from '../../../src/domain/amortization';
-import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/calendar';
+import { monthlyPayment } from '../../../src/domain/common/amortization';
+import { formatDate, fromDayNumber, toDayNumber } from '../../../src/domain/common/calendar';
 import {
   APR_BY_GRADE,
   approveReferred,
@@ -13,7 +13,7 @@ import {
   type Decision,
   type Grade,
   type Outcome,
-} from '../../../src/domain/scorecard';
+} from '../../../src/domain/applications/scorecard';
 
 /** A prime borrower: $5,000 over 36 months, $8,000 a month income, $500 of debt payments. */
 function makeApplicant(overrides: Partial<ApplicantInput> = {}): ApplicantInput {

@@ -1,0 +1,196 @@
+import type { Cents } from '../common/money';
+
+/**
+ * The chart of accounts and the postings of every money movement (SPEC section 9).
+ * Amounts are cents, debit positive and credit negative; an entry's lines sum to zero.
+ */
+export type LedgerType = 'ASSET' | 'LIABILITY' | 'EQUITY' | 'INCOME' | 'EXPENSE';
+
+export const PLATFORM_ACCOUNTS = {
+  cash: { code: 'platform:cash', name: 'Platform cash', type: 'ASSET' },
+  funding: { code: 'platform:funding', name: 'Platform funding (capital)', type: 'EQUITY' },
+  interestIncome: { code: 'platform:interest_income', name: 'Interest income', type: 'INCOME' },
+  feeIncome: { code: 'platform:fee_income', name: 'Fee income', type: 'INCOME' },
+  rewardsLiability: {
+    code: 'platform:rewards_liability',
+    name: 'Rewards liability (points at 1 cent)',
+    type: 'LIABILITY',
+  },
+  rewardsExpense: { code: 'platform:rewards_expense', name: 'Rewards expense', type: 'EXPENSE' },
+  charityReserve: { code: 'platform:charity_reserve', name: 'Charity reserve', type: 'LIABILITY' },
+  charityExpense: { code: 'platform:charity_expense', name: 'Charity set-aside expense', type: 'EXPENSE' },
+  creditLosses: { code: 'platform:credit_losses', name: 'Credit losses (charge-offs)', type: 'EXPENSE' },
+  customerPayable: {
+    code: 'platform:customer_payable',
+    name: 'Owed to customers (money being returned)',
+    type: 'LIABILITY',
+  },
+} as const satisfies Record<string, { code: string; name: string; type: LedgerType }>;
+
+/** The ledger accounts of one credit account. */
+export const accountLedger = (accountId: string) => ({
+  principal: `account:${accountId}:principal`,
+  interest: `account:${accountId}:interest`,
+  fees: `account:${accountId}:fees`,
+});
+
+export function accountLedgerRows(accountId: string): { code: string; name: string; type: LedgerType }[] {
+  const l = accountLedger(accountId);
+  return [
+    { code: l.principal, name: `Principal receivable, account ${accountId}`, type: 'ASSET' },
+    { code: l.interest, name: `Interest receivable, account ${accountId}`, type: 'ASSET' },
+    { code: l.fees, name: `Fees receivable, account ${accountId}`, type: 'ASSET' },
+  ];
+}
+
+export interface Line {
+  code: string;
+  amount: Cents;
+}
+
+export interface Posting {
+  kind: string;
+  memo: string;
+  lines: Line[];
+}
+
+/** A posting, checked here as the database checks it again at commit. */
+export function posting(kind: string, memo: string, lines: Line[]): Posting {
+  const kept = lines.filter((l) => l.amount !== 0);
+  if (kept.some((l) => !Number.isSafeInteger(l.amount)))
+    throw new RangeError(`${kind}: amounts must be integer cents`);
+  const sum = kept.reduce((s, l) => s + l.amount, 0);
+  if (sum !== 0) throw new RangeError(`${kind}: unbalanced by ${sum} cents`);
+  return { kind, memo, lines: kept };
+}
+
+const P = PLATFORM_ACCOUNTS;
+
+/** What a movement takes off an account's receivables, part by part. */
+export interface ReceivableParts {
+  fee: Cents;
+  interest: Cents;
+  principal: Cents;
+}
+
+const total = (p: ReceivableParts): Cents => p.fee + p.interest + p.principal;
+
+/** The credit lines that lower an account's fees, interest and principal receivable. */
+const receivablesDown = (accountId: string, p: ReceivableParts): Line[] => {
+  const l = accountLedger(accountId);
+  return [
+    { code: l.fees, amount: -p.fee },
+    { code: l.interest, amount: -p.interest },
+    { code: l.principal, amount: -p.principal },
+  ];
+};
+
+/** A card purchase: the borrower owes it; the platform pays the merchant. */
+export const purchasePosting = (accountId: string, amount: Cents) =>
+  posting('PURCHASE', 'Card purchase', [
+    { code: accountLedger(accountId).principal, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/**
+ * A refund of (part of) a purchase: the merchant's money comes back. It first cancels what
+ * is still owed of the purchase; what the owner had already paid of it is owed back to them
+ * (`returned`) until the gateway pays it out.
+ */
+export const refundPosting = (accountId: string, parts: { owed: Cents; returned: Cents }) =>
+  posting('REFUND', 'Card purchase refund', [
+    { code: P.cash.code, amount: parts.owed + parts.returned },
+    { code: accountLedger(accountId).principal, amount: -parts.owed },
+    { code: P.customerPayable.code, amount: -parts.returned },
+  ]);
+
+/** Money received that has nothing left to pay (a payment settling after a refund): owed back. */
+export const unappliedPaymentPosting = (amount: Cents) =>
+  posting('UNAPPLIED_PAYMENT', 'Payment with nothing left to pay', [
+    { code: P.cash.code, amount },
+    { code: P.customerPayable.code, amount: -amount },
+  ]);
+
+/** The paid part of a refunded purchase, owed back to the customer, applied to what else they owe. */
+export const refundCreditPosting = (accountId: string, parts: ReceivableParts) =>
+  posting('REFUND_CREDIT', 'Refund applied to the balance', [
+    { code: P.customerPayable.code, amount: total(parts) },
+    ...receivablesDown(accountId, parts),
+  ]);
+
+/** Money owed back to a customer, paid out through the gateway. */
+export const returnPayoutPosting = (amount: Cents) =>
+  posting('RETURN_PAYOUT', 'Money returned to the customer', [
+    { code: P.customerPayable.code, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/**
+ * Points a refund had to take back after they were redeemed: the owner owes their redeemed
+ * value again (the rewards expense of that redemption is undone). Points never create credit.
+ */
+export const rewardsClawbackPosting = (accountId: string, value: Cents) =>
+  posting('REWARDS_CLAWBACK', 'Redeemed points taken back after a refund', [
+    { code: accountLedger(accountId).principal, amount: value },
+    { code: P.rewardsExpense.code, amount: -value },
+  ]);
+
+/** Points earned (positive) or taken back (negative), valued at 1 cent a point. */
+export const rewardsPosting = (points: number) =>
+  posting(points >= 0 ? 'REWARDS_EARNED' : 'REWARDS_REVERSED', 'Reward points', [
+    { code: P.rewardsExpense.code, amount: points },
+    { code: P.rewardsLiability.code, amount: -points },
+  ]);
+
+/**
+ * A redemption applied to an account like a payment: the liability (1 cent a point) goes
+ * down, and what the account owes goes down by the value, part by part as allocated; a
+ * travel redemption's extra value is expense.
+ */
+export const redemptionPosting = (accountId: string, points: number, parts: ReceivableParts) =>
+  posting('REWARDS_REDEEMED', 'Reward redemption credit', [
+    { code: P.rewardsLiability.code, amount: points },
+    { code: P.rewardsExpense.code, amount: total(parts) - points },
+    ...receivablesDown(accountId, parts),
+  ]);
+
+/** A platform loan paid out to the borrower. */
+export const disbursementPosting = (accountId: string, amount: Cents) =>
+  posting('DISBURSEMENT', 'Loan disbursement', [
+    { code: accountLedger(accountId).principal, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/** Scheduled interest becomes income when its installment is due (or is paid early). */
+export const interestPosting = (accountId: string, amount: Cents) =>
+  posting('INTEREST', 'Scheduled interest', [
+    { code: accountLedger(accountId).interest, amount },
+    { code: P.interestIncome.code, amount: -amount },
+  ]);
+
+export const lateFeePosting = (accountId: string, amount: Cents) =>
+  posting('LATE_FEE', 'Late fee', [
+    { code: accountLedger(accountId).fees, amount },
+    { code: P.feeIncome.code, amount: -amount },
+  ]);
+
+/** A repayment: cash in, receivables down, part by part. */
+export const paymentPosting = (accountId: string, parts: ReceivableParts) =>
+  posting('PAYMENT', 'Repayment', [
+    { code: P.cash.code, amount: total(parts) },
+    ...receivablesDown(accountId, parts),
+  ]);
+
+/** 1% of the interest in a payment, set aside for charity. */
+export const charityPosting = (amount: Cents) =>
+  posting('CHARITY', 'Charity set-aside', [
+    { code: P.charityExpense.code, amount },
+    { code: P.charityReserve.code, amount: -amount },
+  ]);
+
+/** Writing off what a charged-off account still owes. */
+export const chargeOffPosting = (accountId: string, owed: ReceivableParts) =>
+  posting('CHARGE_OFF', 'Charge-off at 120 days past due', [
+    { code: P.creditLosses.code, amount: total(owed) },
+    ...receivablesDown(accountId, owed),
+  ]);

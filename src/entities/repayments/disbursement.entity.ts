@@ -1,0 +1,59 @@
+import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { uuidv7 } from '../../lib/ids';
+
+export enum DisbursementKind {
+  /** A platform loan's principal. */
+  LOAN = 'LOAN',
+  /** Money the owner had paid that a refund or a late-settling payment left with nothing to pay. */
+  RETURN = 'RETURN',
+}
+
+/**
+ * Money paid out to an account's owner through the gateway: a loan's principal, or money
+ * returned. Committed PENDING first (its id is the provider's idempotency key), then settled.
+ */
+@Entity({ tableName: 'disbursement' })
+@Index({ properties: ['accountId', 'id'] })
+@Index({
+  name: 'disbursement_pending_index',
+  expression: `create index "disbursement_pending_index" on "disbursement" ("attempted_at") where "status" = 'PENDING'`,
+})
+export class Disbursement {
+  [OptionalProps]?: 'createdAt' | 'failureReason' | 'kind' | 'sourceId' | 'attemptedAt' | 'settledAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @Property({ type: 'uuid' })
+  accountId!: string;
+
+  @Property({ type: 'uuid' })
+  ownerId!: string;
+
+  @Property({ type: 'text' })
+  kind: string = DisbursementKind.LOAN;
+
+  /** A return: the refund (card transaction) or payment whose money it returns. */
+  @Property({ type: 'uuid', nullable: true })
+  sourceId: string | null = null;
+
+  @Property({ type: 'bigint', runtimeType: 'number' })
+  amount!: number;
+
+  /** PENDING, SUCCEEDED or FAILED. */
+  @Property({ type: 'text' })
+  status!: string;
+
+  @Property({ type: 'text', nullable: true })
+  failureReason: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  /** Real time of the last request to the gateway. */
+  @Property({ type: 'timestamptz', nullable: true })
+  attemptedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  settledAt: Date | null = null;
+}

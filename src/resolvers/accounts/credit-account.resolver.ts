@@ -1,0 +1,211 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  UseMiddleware,
+} from 'type-graphql';
+import { PlanStatus } from '../../entities/accounts/installment-plan.entity';
+import { Role } from '../../entities/identity/user.entity';
+import type { RequestContext } from '../../server/context';
+import {
+  AcceptOfferInput,
+  AcceptOfferPayload,
+  AuthorizeCardTransactionInput,
+  CardInput,
+  CardPayload,
+  CardTransactionConnection,
+  CardTransactionEvent,
+  CardTransactionPayload,
+  CardType,
+  ConvertToInstallmentsInput,
+  ConvertToInstallmentsPayload,
+  CreditAccountType,
+  InstallmentPlanType,
+  InstallmentType,
+  RefundCardTransactionInput,
+  RevealCardPayload,
+  accountType,
+  cardType,
+  installmentType,
+  planType,
+  transactionType,
+} from '../../schema/accounts/account.types';
+import { PayloadErrors } from '../../schema/common/payload';
+import { PaymentConnection, paymentOf } from '../../schema/repayments/repayment.types';
+import { Money, money } from '../../schema/common/money.type';
+import { applicationType } from '../../schema/applications/application.types';
+import { toConnection, pageSize } from '../../schema/common/connection';
+import type { TransactionView } from '../../services/accounts/card-transaction.service';
+import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
+import { liveSubscribe } from '../common/live-subscribe';
+
+@Resolver(() => CreditAccountType)
+export class CreditAccountResolver {
+  @Authorized()
+  @Mutation(() => AcceptOfferPayload, {
+    description:
+      'Accept an approved offer: a credit line opens with its card; a loan opens awaiting funding.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async acceptOffer(
+    @Arg('input', () => AcceptOfferInput) input: AcceptOfferInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.accounts.acceptOffer(ctx, input);
+    return {
+      application: applicationType(r.application, ctx.services.clock.now()),
+      account: accountType(r.account),
+    };
+  }
+
+  @Authorized()
+  @Query(() => CreditAccountType, { nullable: true, description: 'An account of yours (admins: anyone’s).' })
+  async account(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
+    const a = await ctx.services.accounts.get(ctx, id);
+    return a ? accountType(a) : null;
+  }
+
+  @FieldResolver(() => Money, { description: 'Principal, interest and fees owed, from the ledger.' })
+  async outstandingBalance(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext): Promise<Money> {
+    const r = await ctx.loaders.receivables.load(a.localId);
+    return money(r.principal + r.interest + r.fees);
+  }
+
+  @FieldResolver(() => [CardType])
+  async cards(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext) {
+    return (await ctx.loaders.cardsByAccount.load(a.localId)).map(cardType);
+  }
+
+  @FieldResolver(() => [InstallmentPlanType], {
+    description:
+      'Repayment plans, oldest first: each approved purchase (INTEREST_FREE_45) until a conversion replaces it by its MONTHLY plan, monthly plans, pay-in-4.',
+  })
+  async installmentPlans(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext) {
+    return (await ctx.loaders.plansByAccount.load(a.localId))
+      .filter((p) => p.status !== PlanStatus.CONVERTED)
+      .map(planType);
+  }
+
+  @FieldResolver(() => CardTransactionConnection, { description: 'Card purchases, newest first.' })
+  async transactions(
+    @Root() a: CreditAccountType,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const page = await ctx.services.purchases.page(ctx, a.localId, { first, after });
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: transactionType(e.node) })) };
+  }
+
+  @FieldResolver(() => PaymentConnection, { description: 'Repayments, newest first.' })
+  async payments(
+    @Root() a: CreditAccountType,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+  ) {
+    const size = pageSize(first);
+    const [rows, total] = await Promise.all([
+      ctx.loaders.recentPayments.load({ accountId: a.localId, size: size + 1 }),
+      ctx.loaders.paymentCount.load(a.localId),
+    ]);
+    return toConnection(rows, size, total, false, paymentOf);
+  }
+
+  @Authorized()
+  @Mutation(() => RevealCardPayload, {
+    description: 'The full card number and CVV, for the owner only. Audited.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async revealCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
+    return ctx.services.accounts.revealCard(ctx, input.cardId);
+  }
+
+  @Authorized()
+  @Mutation(() => CardPayload, { description: 'Freeze a card: purchases are declined until it is unfrozen.' })
+  @UseMiddleware(PayloadErrors)
+  async freezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
+    return { card: cardType(await ctx.services.accounts.freezeCard(ctx, input.cardId)) };
+  }
+
+  @Authorized()
+  @Mutation(() => CardPayload)
+  @UseMiddleware(PayloadErrors)
+  async unfreezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
+    return { card: cardType(await ctx.services.accounts.unfreezeCard(ctx, input.cardId)) };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => CardPayload, { description: 'Admins: close a card for good.' })
+  @UseMiddleware(PayloadErrors)
+  async closeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
+    return { card: cardType(await ctx.services.accounts.closeCard(ctx, input.cardId)) };
+  }
+
+  @Authorized()
+  @Mutation(() => CardTransactionPayload, {
+    description:
+      'A purchase on your card. Approved if the card is active and credit covers it; otherwise stored as declined.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async authorizeCardTransaction(
+    @Arg('input', () => AuthorizeCardTransactionInput) input: AuthorizeCardTransactionInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.purchases.authorize(ctx, input);
+    return { transaction: transactionType(r.transaction), account: accountType(r.account) };
+  }
+
+  @Authorized()
+  @Mutation(() => CardTransactionPayload, { description: 'Refund all or part of an approved purchase.' })
+  @UseMiddleware(PayloadErrors)
+  async refundCardTransaction(
+    @Arg('input', () => RefundCardTransactionInput) input: RefundCardTransactionInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.purchases.refund(ctx, input);
+    return { transaction: transactionType(r.transaction), account: accountType(r.account) };
+  }
+
+  @Authorized()
+  @Mutation(() => ConvertToInstallmentsPayload, {
+    description: 'Split a purchase, before its 45 days are over, into 3, 6 or 12 monthly payments.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async convertToInstallments(
+    @Arg('input', () => ConvertToInstallmentsInput) input: ConvertToInstallmentsInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return { plan: planType(await ctx.services.purchases.convertToInstallments(ctx, input)) };
+  }
+
+  @Subscription(() => CardTransactionEvent, {
+    description: 'Your card transactions, live (one card with `cardId`). Pass `since` to resume.',
+    subscribe: liveSubscribe(EventType.cardTransactionPosted, 'cardId'),
+  })
+  cardTransactionPosted(
+    @Root() event: LiveEvent,
+    @Arg('cardId', () => ID, { nullable: true }) _cardId?: string,
+    @Arg('since', () => String, { nullable: true }) _since?: string,
+  ): CardTransactionEvent {
+    return {
+      cursor: event.cursor,
+      transaction: transactionType(event.payload as unknown as TransactionView),
+    };
+  }
+}
+
+@Resolver(() => InstallmentPlanType)
+export class InstallmentPlanResolver {
+  @FieldResolver(() => [InstallmentType])
+  async installments(@Root() p: InstallmentPlanType, @Ctx() ctx: RequestContext) {
+    return (await ctx.loaders.installmentsByPlan.load(p.localId)).map(installmentType);
+  }
+}

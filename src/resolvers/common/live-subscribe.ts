@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { unauthenticated } from '../../lib/errors';
+import type { RequestContext } from '../../server/context';
+import type { EventType } from '../../subscriptions/common/topics';
+
+/** `since` must be a cursor we handed out: a decimal number. */
+export function parseSince(since: string | null | undefined): string | null {
+  if (since == null) return null;
+  if (!/^\d{1,19}$/.test(since)) {
+    throw new GraphQLError('`since` must be a cursor received from this subscription.', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return since;
+}
+
+/**
+ * The `subscribe` of every live field: signed-in only, the viewer's own events (admins may
+ * watch everyone's where `adminSeesAll`), optionally one object (an id that is not the
+ * viewer's never matches: the same silence as for one that does not exist), resumable
+ * with `since`.
+ */
+export function liveSubscribe(type: EventType, objectArg: string | null, adminSeesAll = false) {
+  return async ({
+    args,
+    context,
+  }: SubscribeResolverData<unknown, Record<string, unknown>, RequestContext>) => {
+    const ctx = context;
+    if (!ctx.viewer) throw unauthenticated();
+    return ctx.services.live.stream({
+      type,
+      viewer: ctx.viewer,
+      since: parseSince(args.since as string | null | undefined),
+      scope: adminSeesAll && ctx.viewer.isAdmin ? 'all' : 'mine',
+      objectId: objectArg ? ((args[objectArg] as string | null | undefined) ?? null) : null,
+    });
+  };
+}

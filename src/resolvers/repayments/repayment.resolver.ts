@@ -1,0 +1,135 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  UseMiddleware,
+} from 'type-graphql';
+import { Role } from '../../entities/identity/user.entity';
+import type { RequestContext } from '../../server/context';
+import { accountType } from '../../schema/accounts/account.types';
+import {
+  AdvanceSandboxClockInput,
+  AdvanceSandboxClockPayload,
+  MakePaymentInput,
+  MakePaymentPayload,
+  PaymentEvent,
+  RequestDisbursementInput,
+  RequestDisbursementPayload,
+  SandboxClock,
+  PaymentAllocationType,
+  PaymentResultType,
+  allocationType,
+  disbursementType,
+  paymentResultType,
+} from '../../schema/repayments/repayment.types';
+import { Money, money } from '../../schema/common/money.type';
+import { PayloadErrors } from '../../schema/common/payload';
+import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
+import { liveSubscribe } from '../common/live-subscribe';
+
+@Resolver(() => PaymentResultType)
+export class RepaymentResolver {
+  @FieldResolver(() => [PaymentAllocationType], {
+    description: 'Where the payment went (empty for a failed one).',
+  })
+  async allocations(
+    @Root() p: PaymentResultType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<PaymentAllocationType[]> {
+    if (p.allocations) return p.allocations;
+    return (await ctx.loaders.allocationsByPayment.load(p.localId)).map((a) =>
+      allocationType({
+        planId: a.planId,
+        installmentNumber: a.installmentNumber,
+        transactionId: a.transactionId,
+        fee: Number(a.fee),
+        interest: Number(a.interest),
+        principal: Number(a.principal),
+      }),
+    );
+  }
+
+  @Authorized()
+  @Mutation(() => RequestDisbursementPayload, {
+    description: 'Pay out a platform loan; its schedule starts today.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async requestDisbursement(
+    @Arg('input', () => RequestDisbursementInput) input: RequestDisbursementInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.payouts.requestDisbursement(ctx, input);
+    return { account: accountType(r.account), disbursement: disbursementType(r.disbursement) };
+  }
+
+  @Authorized()
+  @Mutation(() => MakePaymentPayload, {
+    description:
+      'Repay through the payment provider: due installments first, then the next ones, the rest prepays principal.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async makePayment(
+    @Arg('input', () => MakePaymentInput) input: MakePaymentInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.repayments.makePayment(ctx, input);
+    return { payment: paymentResultType(r.payment), account: accountType(r.account) };
+  }
+
+  @Authorized()
+  @Query(() => Money, {
+    nullable: true,
+    description: 'The exact amount that closes the account today (no future interest).',
+  })
+  async payoffQuote(@Arg('accountId', () => ID) accountId: string, @Ctx() ctx: RequestContext) {
+    const q = await ctx.services.repayments.payoffQuote(ctx, accountId);
+    return q === null ? null : money(q);
+  }
+
+  @Authorized()
+  @Query(() => SandboxClock, { description: 'Business time (moves in the sandbox).' })
+  sandboxClock(@Ctx() ctx: RequestContext): SandboxClock {
+    return ctx.services.sandbox.clock(ctx);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => AdvanceSandboxClockPayload, {
+    description: 'Admins, sandbox only: move the clock forward, running the daily job for each day.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async advanceSandboxClock(
+    @Arg('input', () => AdvanceSandboxClockInput) input: AdvanceSandboxClockInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return { clock: await ctx.services.sandbox.advance(ctx, input.days) };
+  }
+
+  @Subscription(() => PaymentEvent, {
+    description: 'Your payments, live (one account with `accountId`). Pass `since` to resume.',
+    subscribe: liveSubscribe(EventType.paymentPosted, 'accountId'),
+  })
+  paymentPosted(
+    @Root() event: LiveEvent,
+    @Arg('accountId', () => ID, { nullable: true }) _accountId?: string,
+    @Arg('since', () => String, { nullable: true }) _since?: string,
+  ): PaymentEvent {
+    const p = event.payload as {
+      id: string;
+      accountId: string;
+      status: string;
+      source?: string;
+      failureReason: string | null;
+      amount: number;
+      prepayment: number;
+      createdAt: string;
+    };
+    return { cursor: event.cursor, payment: paymentResultType({ ...p, source: p.source ?? 'GATEWAY' }) };
+  }
+}

@@ -1,0 +1,74 @@
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  UseMiddleware,
+} from 'type-graphql';
+import { Role } from '../../entities/identity/user.entity';
+import type { RequestContext } from '../../server/context';
+import { money } from '../../schema/common/money.type';
+import { PayloadErrors } from '../../schema/common/payload';
+import {
+  Impact,
+  RedeemRewardsInput,
+  RedeemRewardsPayload,
+  RewardEntryConnection,
+  RewardsType,
+  TrialBalanceType,
+  redemptionType,
+  rewardEntryType,
+} from '../../schema/rewards/rewards.types';
+
+@Resolver(() => RewardsType)
+export class RewardsResolver {
+  @FieldResolver(() => RewardEntryConnection, { description: 'Every change of the balance, newest first.' })
+  async entries(
+    @Root() r: RewardsType,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    const page = await ctx.services.rewards.entries(ctx, r.userId, { first, after });
+    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: rewardEntryType(e.node) })) };
+  }
+
+  @Authorized()
+  @Mutation(() => RedeemRewardsPayload, {
+    description: 'Redeem at least 1,000 points as credit on an account.',
+  })
+  @UseMiddleware(PayloadErrors)
+  async redeemRewards(
+    @Arg('input', () => RedeemRewardsInput) input: RedeemRewardsInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    const r = await ctx.services.rewards.redeem(ctx, input);
+    return {
+      redemption: redemptionType(r.redemption),
+      rewards: { userId: r.redemption.userId, ...r.rewards },
+    };
+  }
+
+  @Authorized()
+  @Query(() => Impact, { description: 'The charity set-aside so far.' })
+  async impact(@Ctx() ctx: RequestContext): Promise<Impact> {
+    const i = await ctx.services.rewards.impact(ctx);
+    return { charityTotal: money(i.charityTotal), since: i.since };
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => TrialBalanceType, { description: 'Admins: every ledger account; debits equal credits.' })
+  async trialBalance(@Ctx() ctx: RequestContext): Promise<TrialBalanceType> {
+    const t = await ctx.services.ledger.trialBalance(ctx.em);
+    return {
+      totalDebits: money(t.totalDebits),
+      totalCredits: money(t.totalCredits),
+      accounts: t.accounts.map((a) => ({ code: a.code, name: a.name, balance: money(a.balance) })),
+    };
+  }
+}

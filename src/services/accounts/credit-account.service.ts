@@ -1,0 +1,270 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Card, CreditAccount, CreditApplication, CreditDecision } from '../../entities';
+import { AccountKind, AccountStatus } from '../../entities/accounts/credit-account.entity';
+import { CardStatus } from '../../entities/accounts/card.entity';
+import { ApplicationStatus } from '../../entities/applications/credit-application.entity';
+import { NotificationKind } from '../../entities/notifications/notification.entity';
+import type { Tx } from '../../db/transactions';
+import { DomainError, UserErrorCode, forbidden } from '../../lib/errors';
+import { localId, toGlobalId } from '../../lib/global-id';
+import { requireViewer, type RequestContext } from '../../server/context';
+import type { Services } from '..';
+import { applicationView, decisionView, type ApplicationView } from '../applications/application-view';
+import { APPLICATION_TYPE, applicationUpdatedEvent } from '../applications/credit-application.service';
+
+export const ACCOUNT_TYPE = 'CreditAccount';
+export const CARD_TYPE = 'Card';
+/** Virtual cards expire three years after issue. */
+const CARD_YEARS = 3;
+
+export type FundingSource = 'PLATFORM' | 'MARKETPLACE';
+
+/**
+ * Credit accounts and their cards: opening one by accepting an offer, reading it, and the
+ * card controls (reveal, freeze, unfreeze, close).
+ */
+export class CreditAccountService {
+  constructor(private readonly s: Services) {}
+
+  /**
+   * Accepts an approved offer: the application becomes ACCEPTED and exactly one account
+   * opens (a credit line with its card at once, or a loan awaiting funding). Runs under the
+   * application's row lock, so it races safely with cancellation and with itself.
+   */
+  async acceptOffer(
+    ctx: RequestContext,
+    input: { applicationId: string; funding?: FundingSource | null },
+  ): Promise<{ application: ApplicationView; account: CreditAccount }> {
+    const viewer = requireViewer(ctx);
+    const id = localId(input.applicationId, APPLICATION_TYPE);
+    const notFound = () =>
+      new DomainError(UserErrorCode.NOT_FOUND, 'No such application.', ['input', 'applicationId']);
+    if (!id) throw notFound();
+    try {
+      return await this.s.tx.run(ctx.em, async (tx) => {
+        const app = await tx.em.findOne(CreditApplication, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!app || app.applicantId !== viewer.userId) throw notFound();
+        const now = this.s.clock.now();
+        const lapsed =
+          app.status === ApplicationStatus.EXPIRED ||
+          (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now);
+        if (lapsed) {
+          throw new DomainError(UserErrorCode.OFFER_EXPIRED, 'This offer has expired.', [
+            'input',
+            'applicationId',
+          ]);
+        }
+        if (app.status !== ApplicationStatus.APPROVED) {
+          throw new DomainError(
+            UserErrorCode.INVALID_STATE,
+            `An application that is ${app.status} has no offer to accept.`,
+            ['input', 'applicationId'],
+          );
+        }
+        const isLine = app.product === AccountKind.CREDIT_LINE;
+        if (isLine && input.funding) {
+          throw new DomainError(
+            UserErrorCode.INVALID_INPUT,
+            'A credit line is funded by the platform; leave funding out.',
+            ['input', 'funding'],
+          );
+        }
+        const decision = await tx.em.findOneOrFail(CreditDecision, { id: app.decisionId! });
+        const funding: FundingSource | null = isLine ? null : (input.funding ?? 'PLATFORM');
+        const limit = Number(decision.approvedAmount);
+        const account = tx.em.create(CreditAccount, {
+          ownerId: app.applicantId,
+          applicationId: app.id,
+          kind: app.product,
+          status: isLine
+            ? AccountStatus.ACTIVE
+            : funding === 'MARKETPLACE'
+              ? AccountStatus.PENDING_FUNDING
+              : AccountStatus.PENDING_DISBURSEMENT,
+          aprBp: decision.aprBp!,
+          creditLimit: limit,
+          availableCredit: isLine ? limit : 0,
+          fundingSource: funding,
+          termMonths: isLine ? null : app.termMonths,
+          openedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        tx.em.persist(account);
+        this.s.ledger.openAccount(tx, account.id);
+        app.status = ApplicationStatus.ACCEPTED;
+        app.updatedAt = now;
+        app.version++;
+        await tx.em.flush(); // the unique application_id makes a second account impossible
+        if (isLine) this.issueCard(tx, account);
+        const view = applicationView(app, decisionView(decision));
+        tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
+        this.s.notifications.notify(
+          tx,
+          app.applicantId,
+          isLine ? NotificationKind.CARD_ISSUED : NotificationKind.ACCOUNT_OPENED,
+          isLine ? 'Your card is ready' : 'Your loan account is open',
+          isLine
+            ? 'Your credit line is open and your virtual card is ready to use.'
+            : funding === 'MARKETPLACE'
+              ? 'Your loan is listed for investors; we will tell you when it is funded.'
+              : 'Request the disbursement when you are ready.',
+          { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+        );
+        this.s.audit.record(tx, ctx, {
+          action: 'application.accept',
+          objectId: app.id,
+          changes: { status: ['APPROVED', 'ACCEPTED'], accountId: account.id, funding },
+        });
+        return { application: view, account };
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        throw new DomainError(UserErrorCode.INVALID_STATE, 'This offer was already accepted.', [
+          'input',
+          'applicationId',
+        ]);
+      }
+      throw err;
+    }
+  }
+
+  /** An account of the caller's (admins: anyone's); null otherwise, as for a missing id. */
+  async get(ctx: RequestContext, globalId: string): Promise<CreditAccount | null> {
+    const viewer = requireViewer(ctx);
+    const id = localId(globalId, ACCOUNT_TYPE);
+    if (!id) return null;
+    const account = await ctx.loaders.accountById.load(id);
+    return account && (account.ownerId === viewer.userId || viewer.isAdmin) ? account : null;
+  }
+
+  async listFor(ctx: RequestContext, userId: string): Promise<CreditAccount[]> {
+    const viewer = requireViewer(ctx);
+    if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
+    return ctx.loaders.accountsByOwner.load(userId);
+  }
+
+  /** The account behind an id for an action by its owner (or, for admin actions, an admin). */
+  async ownAccount(
+    ctx: RequestContext,
+    tx: Tx,
+    globalId: string,
+    field: string[],
+    lock = false,
+  ): Promise<CreditAccount> {
+    const viewer = requireViewer(ctx);
+    const id = localId(globalId, ACCOUNT_TYPE);
+    const account = id
+      ? await tx.em.findOne(CreditAccount, { id }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})
+      : null;
+    if (!account || account.ownerId !== viewer.userId)
+      throw new DomainError(UserErrorCode.NOT_FOUND, 'No such account.', field);
+    return account;
+  }
+
+  // ---- cards
+
+  /** Full card number and CVV for the owner only; every reveal is audited. */
+  async revealCard(ctx: RequestContext, cardGlobalId: string) {
+    const card = await this.ownCard(ctx, cardGlobalId);
+    if (card.status === CardStatus.CLOSED) {
+      throw new DomainError(UserErrorCode.INVALID_STATE, 'This card is closed.', ['input', 'cardId']);
+    }
+    const pan = this.s.cards.decrypt(card.panEncrypted);
+    await this.s.tx.run(ctx.em, async (tx) => {
+      this.s.audit.record(tx, ctx, { action: 'card.reveal', objectId: card.id });
+    });
+    return {
+      pan,
+      cvv: this.s.cards.cvv(pan, card.expiryMonth, card.expiryYear),
+      expiryMonth: card.expiryMonth,
+      expiryYear: card.expiryYear,
+    };
+  }
+
+  freezeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+    return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.ACTIVE, CardStatus.FROZEN);
+  }
+
+  unfreezeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+    return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.FROZEN, CardStatus.ACTIVE);
+  }
+
+  closeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+    if (!requireViewer(ctx).isAdmin) throw forbidden();
+    return this.setCardStatus(ctx, cardGlobalId, 'admin', null, CardStatus.CLOSED);
+  }
+
+  async getCard(ctx: RequestContext, id: string): Promise<Card | null> {
+    const viewer = requireViewer(ctx);
+    const card = await ctx.em.findOne(Card, { id });
+    return card && (card.ownerId === viewer.userId || viewer.isAdmin) ? card : null;
+  }
+
+  private issueCard(tx: Tx, account: CreditAccount): Card {
+    const now = this.s.clock.now();
+    const pan = this.s.cards.newPan();
+    const card = tx.em.create(Card, {
+      accountId: account.id,
+      ownerId: account.ownerId,
+      panEncrypted: this.s.cards.encrypt(pan),
+      panHash: this.s.cards.hash(pan),
+      last4: pan.slice(-4),
+      expiryMonth: now.getUTCMonth() + 1,
+      expiryYear: now.getUTCFullYear() + CARD_YEARS,
+      status: CardStatus.ACTIVE,
+      createdAt: now,
+      updatedAt: now,
+    });
+    tx.em.persist(card);
+    this.s.audit.record(tx, null, {
+      action: 'card.issue',
+      objectId: card.id,
+      actorId: account.ownerId,
+      changes: { last4: card.last4 },
+    });
+    return card;
+  }
+
+  private async ownCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+    const viewer = requireViewer(ctx);
+    const id = localId(cardGlobalId, CARD_TYPE);
+    const card = id ? await ctx.em.findOne(Card, { id }) : null;
+    if (!card || card.ownerId !== viewer.userId)
+      throw new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
+    return card;
+  }
+
+  private async setCardStatus(
+    ctx: RequestContext,
+    cardGlobalId: string,
+    who: 'owner' | 'admin',
+    from: CardStatus | null,
+    to: CardStatus,
+  ): Promise<Card> {
+    const viewer = requireViewer(ctx);
+    const id = localId(cardGlobalId, CARD_TYPE);
+    const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
+    if (!id) throw notFound();
+    return this.s.tx.run(ctx.em, async (tx) => {
+      const card = await tx.em.findOne(Card, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!card || (who === 'owner' && card.ownerId !== viewer.userId)) throw notFound();
+      const allowed = from === null ? card.status !== CardStatus.CLOSED : card.status === from;
+      if (!allowed) {
+        throw new DomainError(UserErrorCode.INVALID_STATE, `The card is ${card.status}.`, [
+          'input',
+          'cardId',
+        ]);
+      }
+      const before = card.status;
+      card.status = to;
+      card.updatedAt = this.s.clock.now();
+      this.s.audit.record(tx, ctx, {
+        action: `card.${to.toLowerCase()}`,
+        objectId: card.id,
+        changes: { status: [before, to] },
+      });
+      return card;
+    });
+  }
+}

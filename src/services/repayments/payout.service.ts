@@ -1,0 +1,210 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { disbursementPosting, returnPayoutPosting } from '../../domain/ledger/ledger';
+import { formatCents } from '../../domain/common/money';
+import { CreditAccount, Disbursement } from '../../entities';
+import { AccountKind, AccountStatus } from '../../entities/accounts/credit-account.entity';
+import { NotificationKind } from '../../entities/notifications/notification.entity';
+import { DisbursementKind } from '../../entities/repayments/disbursement.entity';
+import type { Tx } from '../../db/transactions';
+import { DomainError, UserErrorCode } from '../../lib/errors';
+import { toGlobalId } from '../../lib/global-id';
+import { requireViewer, type RequestContext } from '../../server/context';
+import type { Services } from '..';
+import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
+import { askGateway, type GatewayResult } from './payment-gateway';
+
+const money = (c: number) => `$${formatCents(c)}`;
+
+/**
+ * Money paid out to an account's owner through the gateway: a platform loan's principal
+ * (`requestDisbursement`) and money returned (a refund of a purchase already paid, a payment
+ * that found nothing left to pay). Same shape as payments: committed PENDING, the gateway
+ * asked after the commit with the record's id as its idempotency key, settled with the answer.
+ */
+export class PayoutService {
+  constructor(private readonly s: Services) {}
+
+  /** Pays out a platform loan: its schedule starts on the day the payout succeeds. */
+  async requestDisbursement(ctx: RequestContext, input: { accountId: string; idempotencyKey: string }) {
+    const viewer = requireViewer(ctx);
+    const { id } = await this.s.tx.run(ctx.em, async (tx) => {
+      const claim = await this.s.idempotency.claim<{ disbursementId: string }>(
+        tx,
+        viewer.userId,
+        input.idempotencyKey,
+        'requestDisbursement',
+        { ...input },
+      );
+      if (claim.replay) return { id: claim.result.disbursementId };
+      const account = await this.s.accounts.ownAccount(
+        ctx,
+        tx,
+        input.accountId,
+        ['input', 'accountId'],
+        true,
+      );
+      if (
+        account.kind !== AccountKind.PERSONAL_LOAN ||
+        account.fundingSource !== 'PLATFORM' ||
+        account.status !== AccountStatus.PENDING_DISBURSEMENT
+      ) {
+        throw new DomainError(
+          UserErrorCode.INVALID_STATE,
+          'Only a platform loan awaiting disbursement can be disbursed.',
+          ['input', 'accountId'],
+        );
+      }
+      const underway = await tx.em.count(Disbursement, {
+        accountId: account.id,
+        kind: DisbursementKind.LOAN,
+        status: { $in: ['PENDING', 'SUCCEEDED'] },
+      });
+      if (underway > 0) {
+        throw new DomainError(UserErrorCode.INVALID_STATE, 'The disbursement of this loan is under way.', [
+          'input',
+          'accountId',
+        ]);
+      }
+      const d = tx.em.create(Disbursement, {
+        accountId: account.id,
+        ownerId: account.ownerId,
+        kind: DisbursementKind.LOAN,
+        amount: Number(account.creditLimit),
+        status: 'PENDING',
+        createdAt: this.s.clock.now(),
+        attemptedAt: new Date(),
+      });
+      tx.em.persist(d);
+      this.s.audit.record(tx, ctx, {
+        action: 'account.disburse',
+        objectId: account.id,
+        changes: { disbursementId: d.id, amount: d.amount, status: 'PENDING' },
+      });
+      await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, { disbursementId: d.id });
+      return { id: d.id };
+    });
+    await this.pay(ctx.em, id);
+    const em = ctx.em.fork();
+    const d = await em.findOneOrFail(Disbursement, { id });
+    return { disbursement: d, account: await em.findOneOrFail(CreditAccount, { id: d.accountId }) };
+  }
+
+  /**
+   * Money the owner is owed back, in the caller's transaction (its ledger posting there
+   * credits `platform:customer_payable`). Pay it with `pay` after that transaction commits.
+   */
+  createReturn(tx: Tx, account: CreditAccount, amount: number, sourceId: string): string {
+    const d = tx.em.create(Disbursement, {
+      accountId: account.id,
+      ownerId: account.ownerId,
+      kind: DisbursementKind.RETURN,
+      sourceId,
+      amount,
+      status: 'PENDING',
+      createdAt: this.s.clock.now(),
+      attemptedAt: new Date(),
+    });
+    tx.em.persist(d);
+    return d.id;
+  }
+
+  /** Asks the gateway to pay out a PENDING record (same reference every time) and settles it if it answers. */
+  async pay(em: EntityManager, id: string): Promise<void> {
+    const d = await em.fork().findOne(Disbursement, { id });
+    if (!d || d.status !== 'PENDING') return;
+    const answer = await askGateway(
+      () => this.s.gateway.payout({ accountId: d.accountId, amount: Number(d.amount), reference: d.id }),
+      this.s.config.gatewayTimeoutMs,
+    );
+    if (answer) await this.settle(em, d.id, d.accountId, answer);
+    else this.s.log.warn({ disbursementId: id }, 'gateway did not answer in time; payout stays PENDING');
+  }
+
+  async recoverPending(em: EntityManager, olderThanMs: number): Promise<number> {
+    const rows = (await em.getConnection().execute(
+      `update disbursement set attempted_at = now() where id in (
+         select id from disbursement where status = 'PENDING'
+            and (attempted_at is null or attempted_at < now() - (? * interval '1 millisecond'))
+          limit 100 for update skip locked)
+       returning id`,
+      [olderThanMs],
+    )) as { id: string }[];
+    for (const r of rows) await this.pay(em, r.id);
+    return rows.length;
+  }
+
+  /** The gateway's answer, applied under the account's lock (account first, then the record). */
+  private async settle(
+    em: EntityManager,
+    id: string,
+    accountId: string,
+    answer: GatewayResult,
+  ): Promise<void> {
+    await this.s.tx.run(em.fork(), async (tx) => {
+      const account = await tx.em.findOneOrFail(
+        CreditAccount,
+        { id: accountId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const d = await tx.em.findOneOrFail(Disbursement, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (d.status !== 'PENDING') return;
+      const now = this.s.clock.now();
+      d.status = answer.ok ? 'SUCCEEDED' : 'FAILED';
+      d.failureReason = answer.ok ? null : answer.reason;
+      d.settledAt = now;
+      const amount = Number(d.amount);
+      const data = { accountId: toGlobalId(ACCOUNT_TYPE, account.id) };
+      if (d.kind === DisbursementKind.RETURN) {
+        if (answer.ok)
+          this.s.ledger.post(tx, returnPayoutPosting(amount), { creditAccountId: account.id, refId: d.id });
+        this.s.notifications.notify(
+          tx,
+          account.ownerId,
+          answer.ok ? NotificationKind.MONEY_RETURNED : NotificationKind.DISBURSEMENT_FAILED,
+          answer.ok ? 'Money returned' : 'We could not return your money',
+          answer.ok
+            ? `${money(amount)} you had already paid has been sent back to your bank account.`
+            : `We could not send ${money(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
+          data,
+        );
+        return;
+      }
+      if (answer.ok) {
+        if (account.status === AccountStatus.PENDING_DISBURSEMENT) {
+          this.s.purchases.createMonthlyPlan(
+            tx,
+            account,
+            amount,
+            account.aprBp,
+            account.termMonths!,
+            this.s.clock.today(),
+            null,
+          );
+          account.status = AccountStatus.ACTIVE;
+          account.updatedAt = now;
+        }
+        this.s.ledger.post(tx, disbursementPosting(account.id, amount), {
+          creditAccountId: account.id,
+          refId: d.id,
+        });
+      }
+      this.s.notifications.notify(
+        tx,
+        account.ownerId,
+        answer.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
+        answer.ok ? 'Your loan is on its way' : 'Disbursement failed',
+        answer.ok
+          ? `${money(amount)} has been sent to you. Your first payment is due in a month.`
+          : 'We could not send the money. Please try again.',
+        data,
+      );
+      this.s.audit.record(tx, null, {
+        action: 'account.disburse.settle',
+        objectId: account.id,
+        actorId: account.ownerId,
+        changes: { disbursementId: d.id, status: d.status },
+      });
+    });
+  }
+}

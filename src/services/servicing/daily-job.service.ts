@@ -1,0 +1,324 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { addDays, lateFee } from '../../domain/common/amortization';
+import { chargeOffPosting, interestPosting, lateFeePosting } from '../../domain/ledger/ledger';
+import { formatCents } from '../../domain/common/money';
+import { CardTransaction, CreditAccount, CreditApplication } from '../../entities';
+import { AccountStatus } from '../../entities/accounts/credit-account.entity';
+import { ApplicationStatus } from '../../entities/applications/credit-application.entity';
+import {
+  InstallmentStatus,
+  PlanKind,
+  PlanStatus,
+  type Installment,
+} from '../../entities/accounts/installment-plan.entity';
+import { NotificationKind } from '../../entities/notifications/notification.entity';
+import { toGlobalId } from '../../lib/global-id';
+import type { Tx } from '../../db/transactions';
+import type { Services } from '..';
+import { APPLICATION_TYPE, applicationUpdatedEvent } from '../applications/credit-application.service';
+import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
+import type { Owed } from '../repayments/repayment.service';
+
+/** Days after the due date before an installment is late and charged its fee. */
+export const GRACE_DAYS = 3;
+export const REMINDER_DAYS = 3;
+export const CHARGE_OFF_DAYS = 120;
+/** A purchase still unpaid after 45 days becomes a plan of this many months. */
+export const AUTO_CONVERSION_MONTHS = 6;
+/** How long a run holds its day before another instance may pick it up (renewed while it works). */
+const LEASE_MS = 5 * 60_000;
+/** After a failed attempt, the day is retried this much later. */
+const RETRY_AFTER_MS = 30_000;
+
+/** A run stopped by shutdown after the account it was on; its day is handed back at once. */
+export class DailyJobInterrupted extends Error {
+  constructor(readonly day: string) {
+    super(`daily job for ${day} handed back at shutdown`);
+  }
+}
+
+export interface DailyJobSummary {
+  ran: boolean;
+  interestRecognized: number;
+  lateFees: number;
+  conversions: number;
+  reminders: number;
+  chargeOffs: number;
+  expiredOffers: number;
+}
+
+const OPEN = new Set<string>([
+  InstallmentStatus.SCHEDULED,
+  InstallmentStatus.PARTIALLY_PAID,
+  InstallmentStatus.LATE,
+]);
+const unpaid = (i: Installment) => Number(i.principal) + Number(i.interest) + Number(i.fee) - Number(i.paid);
+const money = (c: number) => `$${formatCents(c)}`;
+
+/**
+ * The daily job for one business day (SPEC section 5). Its claim on the day is a lease in
+ * `daily_job_run`: one instance at a time works on a day, a run that crashed or failed is
+ * picked up again when its lease lapses, and a finished day never runs again. Each account
+ * is worked on in its own transaction under the account's lock, the same lock payments and
+ * refunds take, so neither ever sees the other half done; every step is exactly-once by the
+ * state it leaves (flags and statuses), so a run picked up again repeats nothing.
+ */
+export class DailyJobService {
+  private stopping = false;
+
+  constructor(private readonly s: Services) {}
+
+  /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Runs the job for `day` unless it already ran or another instance holds it. `asOf` is the business instant it runs at. */
+  async run(em: EntityManager, day: string, asOf: Date = this.s.clock.at(day)): Promise<DailyJobSummary> {
+    const summary: DailyJobSummary = {
+      ran: false,
+      interestRecognized: 0,
+      lateFees: 0,
+      conversions: 0,
+      reminders: 0,
+      chargeOffs: 0,
+      expiredOffers: 0,
+    };
+    const conn = em.getConnection();
+    const claimed = (await conn.execute(
+      `insert into daily_job_run (day, started_at, lease_until, attempts)
+       values (?, now(), now() + (? * interval '1 millisecond'), 1)
+       on conflict (day) do update
+         set lease_until = excluded.lease_until, started_at = excluded.started_at,
+             attempts = daily_job_run.attempts + 1
+       where daily_job_run.finished_at is null
+         and (daily_job_run.lease_until is null or daily_job_run.lease_until < now())
+       returning attempts`,
+      [day, LEASE_MS],
+    )) as { attempts: number }[];
+    if (claimed.length === 0) return summary;
+    summary.ran = true;
+    const attempt = claimed[0]!.attempts;
+    try {
+      const accounts = (await conn.execute(
+        `select p.account_id from installment i join installment_plan p on p.id = i.plan_id
+          where i.status <> 'PAID' and i.due_date <= ? and p.status = 'ACTIVE'
+         union select id from credit_account where days_past_due > 0 and status = 'ACTIVE'
+         order by 1`,
+        [addDays(day, REMINDER_DAYS)],
+      )) as { account_id: string }[];
+      let renewedAt = Date.now();
+      for (const { account_id } of accounts) {
+        if (this.stopping) throw new DailyJobInterrupted(day);
+        await this.s.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
+        if (Date.now() - renewedAt > LEASE_MS / 3) {
+          await this.renew(em, day, attempt);
+          renewedAt = Date.now();
+        }
+      }
+      summary.expiredOffers = await this.expireOffers(em, asOf);
+      await conn.execute("delete from idempotency_key where created_at < now() - interval '48 hours'");
+      await conn.execute(
+        'update daily_job_run set finished_at = now(), lease_until = null, summary = ? where day = ? and attempts = ?',
+        [JSON.stringify(summary), day, attempt],
+      );
+    } catch (err) {
+      // Hand the day back: another instance picks it up at once after a shutdown, a little
+      // later after a failure.
+      const retryMs = err instanceof DailyJobInterrupted ? 0 : RETRY_AFTER_MS;
+      await conn
+        .execute(
+          `update daily_job_run set lease_until = now() + (? * interval '1 millisecond') where day = ? and attempts = ?`,
+          [retryMs, day, attempt],
+        )
+        .catch(() => undefined);
+      throw err;
+    }
+    this.s.log.info({ day, attempt, ...summary }, 'daily job');
+    return summary;
+  }
+
+  /** Keeps the day while the run is still working on it. */
+  private async renew(em: EntityManager, day: string, attempt: number): Promise<void> {
+    await em
+      .getConnection()
+      .execute(
+        `update daily_job_run set lease_until = now() + (? * interval '1 millisecond') where day = ? and attempts = ?`,
+        [LEASE_MS, day, attempt],
+      );
+  }
+
+  /**
+   * One account's day, under its lock: interest due becomes income, late fees, 45-day
+   * purchases still unpaid become 6-month plans, delinquency and charge-off, reminders.
+   */
+  private async account(tx: Tx, accountId: string, day: string, summary: DailyJobSummary): Promise<void> {
+    const account = await tx.em.findOneOrFail(
+      CreditAccount,
+      { id: accountId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    const owed = await this.s.repayments.loadOwed(tx.em, account.id);
+    const plans = new Map(owed.plans.map((p) => [p.id, p]));
+    const notifyAccount = (kind: NotificationKind, title: string, body: string) =>
+      this.s.notifications.notify(tx, account.ownerId, kind, title, body, {
+        accountId: toGlobalId(ACCOUNT_TYPE, account.id),
+      });
+
+    // Scheduled interest becomes income on its due date.
+    for (const i of owed.installments) {
+      if (i.dueDate > day || i.interestRecognized || Number(i.interest) <= 0) continue;
+      this.s.ledger.post(tx, interestPosting(account.id, Number(i.interest)), {
+        creditAccountId: account.id,
+        refId: i.id,
+      });
+      i.interestRecognized = true;
+      summary.interestRecognized++;
+    }
+
+    // 45-day purchases unpaid after their due date: a 6-month plan from that date, no retroactive interest.
+    if (account.status === AccountStatus.ACTIVE) {
+      for (const plan of owed.plans) {
+        if (plan.kind !== PlanKind.INTEREST_FREE_45 || plan.status !== PlanStatus.ACTIVE) continue;
+        const installment = owed.installments.find((i) => i.planId === plan.id)!;
+        if (installment.dueDate >= day || Number(installment.principal) <= Number(installment.paidPrincipal))
+          continue;
+        const t = await tx.em.findOneOrFail(
+          CardTransaction,
+          { id: plan.sourceTransactionId! },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        const monthly = this.s.purchases.convertBill(
+          tx,
+          account,
+          t,
+          { plan, installment },
+          AUTO_CONVERSION_MONTHS,
+          installment.dueDate,
+        );
+        summary.conversions++;
+        notifyAccount(
+          NotificationKind.PURCHASE_CONVERTED,
+          'Purchase split into installments',
+          `${t.merchantName} ${money(Number(monthly.principal))} was not paid within 45 days and is now ${AUTO_CONVERSION_MONTHS} monthly payments.`,
+        );
+      }
+    }
+
+    // Unpaid 3 days after the due date: LATE, and the late fee (once): the lesser of $15.00 and 5%.
+    for (const i of owed.installments) {
+      const plan = plans.get(i.planId)!;
+      if (plan.status !== PlanStatus.ACTIVE || i.dueDate > addDays(day, -GRACE_DAYS)) continue;
+      if (i.status === InstallmentStatus.PAID || i.status === InstallmentStatus.LATE || unpaid(i) <= 0)
+        continue;
+      i.status = InstallmentStatus.LATE;
+      if (Number(i.fee) !== 0) continue;
+      const fee = lateFee(Number(i.principal) + Number(i.interest));
+      i.fee = fee;
+      this.s.ledger.post(tx, lateFeePosting(account.id, fee), { creditAccountId: account.id, refId: i.id });
+      summary.lateFees++;
+      notifyAccount(
+        NotificationKind.PAYMENT_LATE,
+        'Payment late',
+        `Installment ${i.number} (due ${i.dueDate}) is late; a late fee of ${money(fee)} was added.`,
+      );
+    }
+
+    // Days past due from the oldest unpaid due installment; charge-off at 120 days.
+    if (account.status !== AccountStatus.ACTIVE) return;
+    this.s.repayments.refreshDelinquency(account, owed, day);
+    if (account.daysPastDue >= CHARGE_OFF_DAYS && account.status === AccountStatus.ACTIVE) {
+      await this.chargeOff(tx, account, owed);
+      summary.chargeOffs++;
+      return;
+    }
+
+    // A reminder 3 days before each due date.
+    const remindOn = addDays(day, REMINDER_DAYS);
+    for (const i of owed.installments) {
+      if (i.dueDate !== remindOn || i.reminded || !OPEN.has(i.status)) continue;
+      i.reminded = true;
+      if (plans.get(i.planId)!.status !== PlanStatus.ACTIVE || unpaid(i) <= 0) continue;
+      summary.reminders++;
+      notifyAccount(
+        NotificationKind.PAYMENT_DUE,
+        'Payment due soon',
+        `${money(unpaid(i))} is due on ${i.dueDate}.`,
+      );
+    }
+  }
+
+  /** Writes off what the account still owes, from the ledger, and closes it for spending. */
+  private async chargeOff(tx: Tx, account: CreditAccount, owed: Owed): Promise<void> {
+    await tx.em.flush(); // today's interest and fees are part of what is written off
+    const receivable = (await this.s.ledger.receivables(tx.em, [account.id])).get(account.id)!;
+    this.s.ledger.post(
+      tx,
+      chargeOffPosting(account.id, {
+        fee: receivable.fees,
+        interest: receivable.interest,
+        principal: receivable.principal,
+      }),
+      { creditAccountId: account.id },
+    );
+    account.status = AccountStatus.CHARGED_OFF;
+    account.availableCredit = 0;
+    for (const plan of owed.plans)
+      if (plan.status === PlanStatus.ACTIVE) plan.status = PlanStatus.CHARGED_OFF;
+    await tx.em
+      .getConnection()
+      .execute(
+        "update card set status = 'CLOSED' where account_id = ?",
+        [account.id],
+        'run',
+        tx.em.getTransactionContext(),
+      );
+    this.s.notifications.notify(
+      tx,
+      account.ownerId,
+      NotificationKind.ACCOUNT_CHARGED_OFF,
+      'Account charged off',
+      `Your account is ${account.daysPastDue} days past due and has been charged off.`,
+      { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+    );
+    this.s.audit.record(tx, null, {
+      action: 'account.charge_off',
+      objectId: account.id,
+      changes: { daysPastDue: account.daysPastDue, ...receivable },
+    });
+  }
+
+  /** Approvals whose offer lapsed: EXPIRED (acceptance was already refused from the instant it lapsed). */
+  private async expireOffers(em: EntityManager, asOf: Date): Promise<number> {
+    return this.s.tx.run(em.fork(), async (tx) => {
+      const apps = await tx.em.find(
+        CreditApplication,
+        { status: ApplicationStatus.APPROVED, offerExpiresAt: { $lte: asOf } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      for (const app of apps) {
+        app.status = ApplicationStatus.EXPIRED;
+        app.updatedAt = asOf;
+        app.version++;
+        tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
+        this.s.notifications.notify(
+          tx,
+          app.applicantId,
+          NotificationKind.OFFER_EXPIRED,
+          'Offer expired',
+          'Your offer was not accepted within 30 days and has expired.',
+          {
+            applicationId: toGlobalId(APPLICATION_TYPE, app.id),
+          },
+        );
+        this.s.audit.record(tx, null, {
+          action: 'application.expire',
+          objectId: app.id,
+          changes: { status: ['APPROVED', 'EXPIRED'] },
+        });
+      }
+      return apps.length;
+    });
+  }
+}
