@@ -16,6 +16,21 @@ const authChecker: AuthChecker<RequestContext> = ({ context }, roles) => {
   return true;
 };
 
+/** type-graphql builds the root types itself, with no way to describe them: done here. */
+const ROOT_DESCRIPTIONS: Record<string, string> = {
+  Query: 'Entry points for reading: the signed-in user, applications, accounts and anything by its id.',
+  Mutation: 'Entry points for changing data; expected failures come back in each payload’s `userErrors`.',
+  Subscription:
+    'Live events; each carries a cursor, and passing the last one seen as `since` replays what was missed.',
+};
+
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (root) root.description ??= ROOT_DESCRIPTIONS[root.name];
+  }
+  return schema;
+}
+
 let cached: Promise<GraphQLSchema> | null = null;
 
 /** The executable schema (built once per process; resolvers read everything from the context). */
@@ -34,7 +49,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
         throw new Error('subscriptions stream from LiveHub');
       },
     },
-  });
+  }).then(describeRootTypes);
   return cached;
 }
 

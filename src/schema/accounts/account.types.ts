@@ -30,6 +30,7 @@ registerEnumType(AccountKind, {
 });
 registerEnumType(AccountStatus, {
   name: 'AccountStatus',
+  description: 'Where a credit line or loan stands, from funding to payoff, charge-off or closing.',
   valuesConfig: {
     PENDING_FUNDING: { description: 'A marketplace loan whose listing is open.' },
     PENDING_DISBURSEMENT: { description: 'A platform loan waiting for `requestDisbursement`.' },
@@ -39,7 +40,11 @@ registerEnumType(AccountStatus, {
     CLOSED: { description: 'A closed credit line.' },
   },
 });
-registerEnumType(CardStatus, { name: 'CardStatus' });
+registerEnumType(CardStatus, {
+  name: 'CardStatus',
+  description:
+    'Whether a card can be used: ACTIVE, FROZEN (purchases declined until unfrozen) or CLOSED for good.',
+});
 registerEnumType(TransactionStatus, {
   name: 'TransactionStatus',
   description:
@@ -52,6 +57,7 @@ registerEnumType(MerchantCategory, {
 registerEnumType(DeclineReason, { name: 'DeclineReason', description: 'Why a purchase was declined.' });
 registerEnumType(PlanKind, {
   name: 'PlanKind',
+  description: 'How a repayment plan splits what is owed into installments.',
   valuesConfig: {
     MONTHLY: { description: 'Equal amortised monthly payments at the plan APR.' },
     PAY_IN_4: { description: 'Four equal parts, 0% APR, every 14 days.' },
@@ -60,6 +66,7 @@ registerEnumType(PlanKind, {
 });
 registerEnumType(PlanStatus, {
   name: 'PlanStatus',
+  description: 'Where a repayment plan stands.',
   valuesConfig: {
     ACTIVE: { description: 'Being repaid.' },
     PAID_OFF: { description: 'Every installment paid (or cancelled by a refund).' },
@@ -71,6 +78,8 @@ registerEnumType(PlanStatus, {
 });
 registerEnumType(TransactionKind, {
   name: 'TransactionKind',
+  description:
+    'What a card transaction is: a purchase, or a charge for redeemed points that a refund took back.',
   valuesConfig: {
     PURCHASE: { description: 'A card purchase.' },
     REWARDS_CLAWBACK: {
@@ -79,7 +88,10 @@ registerEnumType(TransactionKind, {
     },
   },
 });
-registerEnumType(InstallmentStatus, { name: 'InstallmentStatus' });
+registerEnumType(InstallmentStatus, {
+  name: 'InstallmentStatus',
+  description: 'Whether an installment is still to come (SCHEDULED), PARTIALLY_PAID, PAID, or LATE.',
+});
 
 export enum DelinquencyBucket {
   CURRENT = 'CURRENT',
@@ -320,7 +332,7 @@ export const accountType = (a: CreditAccount): CreditAccountType =>
 
 // ---- inputs and payloads
 
-@InputType()
+@InputType({ description: 'The approved application whose offer to accept and, for a loan, who funds it.' })
 export class AcceptOfferInput {
   @Field(() => ID)
   applicationId!: string;
@@ -329,7 +341,9 @@ export class AcceptOfferInput {
   funding?: FundingSource | null;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `acceptOffer`: the accepted application and the account it opened, or user errors.',
+})
 export class AcceptOfferPayload {
   @Field(() => ApplicationType, { nullable: true })
   application?: ApplicationType | null;
@@ -341,13 +355,13 @@ export class AcceptOfferPayload {
   userErrors!: UserError[];
 }
 
-@InputType()
+@InputType({ description: 'The card to freeze, unfreeze, close or reveal.' })
 export class CardInput {
   @Field(() => ID)
   cardId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Result of freezing, unfreezing or closing a card: the card, or user errors.' })
 export class CardPayload {
   @Field(() => CardType, { nullable: true })
   card?: CardType | null;
@@ -356,7 +370,9 @@ export class CardPayload {
   userErrors!: UserError[];
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `revealCard`: the full card number, CVV and expiry, or user errors.',
+})
 export class RevealCardPayload {
   @Field(() => String, { nullable: true, description: 'The full 16-digit card number.' })
   pan?: string | null;
@@ -374,7 +390,9 @@ export class RevealCardPayload {
   userErrors!: UserError[];
 }
 
-@InputType()
+@InputType({
+  description: 'A card purchase to authorize: the card, amount, merchant and an idempotency key.',
+})
 export class AuthorizeCardTransactionInput {
   @Field(() => ID)
   cardId!: string;
@@ -396,7 +414,9 @@ export class AuthorizeCardTransactionInput {
   idempotencyKey!: string;
 }
 
-@InputType()
+@InputType({
+  description: 'The purchase to refund and how much of it, with an idempotency key.',
+})
 export class RefundCardTransactionInput {
   @Field(() => ID)
   transactionId!: string;
@@ -409,7 +429,7 @@ export class RefundCardTransactionInput {
   idempotencyKey!: string;
 }
 
-@InputType()
+@InputType({ description: 'The purchase to split into monthly payments, and over how many months.' })
 export class ConvertToInstallmentsInput {
   @Field(() => ID)
   transactionId!: string;
@@ -418,7 +438,9 @@ export class ConvertToInstallmentsInput {
   months!: number;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of a card purchase or refund: the transaction and its account, or user errors.',
+})
 export class CardTransactionPayload {
   @Field(() => CardTransactionType, { nullable: true })
   transaction?: CardTransactionType | null;
@@ -430,7 +452,9 @@ export class CardTransactionPayload {
   userErrors!: UserError[];
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `convertToInstallments`: the new monthly plan, or user errors.',
+})
 export class ConvertToInstallmentsPayload {
   @Field(() => InstallmentPlanType, { nullable: true })
   plan?: InstallmentPlanType | null;

@@ -27,7 +27,10 @@ export enum EmploymentStatus {
   STUDENT = 'STUDENT',
   UNEMPLOYED = 'UNEMPLOYED',
 }
-registerEnumType(EmploymentStatus, { name: 'EmploymentStatus' });
+registerEnumType(EmploymentStatus, {
+  name: 'EmploymentStatus',
+  description: "The applicant's employment situation, one input of the credit decision.",
+});
 
 export enum ReviewOutcome {
   APPROVED = 'APPROVED',
@@ -131,13 +134,13 @@ export class UpdateApplicationInput {
   alternativeData?: AlternativeDataInput | null;
 }
 
-@InputType()
+@InputType({ description: 'The application to withdraw.' })
 export class CancelApplicationInput {
   @Field(() => ID)
   applicationId!: string;
 }
 
-@InputType()
+@InputType({ description: "An underwriter's decision on a referred application, with a note." })
 export class ReviewApplicationInput {
   @Field(() => ID)
   applicationId!: string;

@@ -31,7 +31,10 @@ export enum DecisionOutcome {
   DECLINED = 'DECLINED',
   REFERRED = 'REFERRED',
 }
-registerEnumType(DecisionOutcome, { name: 'DecisionOutcome' });
+registerEnumType(DecisionOutcome, {
+  name: 'DecisionOutcome',
+  description: 'The result of a credit decision: approved, declined, or referred to an underwriter.',
+});
 
 export enum RiskGrade {
   A = 'A',
@@ -322,7 +325,9 @@ export function applicationType(v: ApplicationView, now: Date): ApplicationType 
 
 export const ApplicationConnection = ConnectionType(ApplicationType, 'Application');
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of a change to an application: the application as it now stands, or user errors.',
+})
 export class ApplicationPayload {
   @Field(() => ApplicationType, { nullable: true })
   application?: ApplicationType | null;

@@ -29,7 +29,7 @@ export interface Connection<T> {
 
 /** Builds `XxxEdge` and `XxxConnection` object types for a node type. */
 export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} object in a page, with its cursor.` })
   class EdgeType {
     @Field(() => String, { description: 'Opaque cursor of this edge, for `after`.' })
     cursor!: string;

@@ -27,7 +27,7 @@ export class SignUpInput {
   roles?: Role[] | null;
 }
 
-@InputType()
+@InputType({ description: 'Email and password, to sign in.' })
 export class SignInInput {
   @Field(() => String)
   @MaxLength(254)
@@ -38,7 +38,7 @@ export class SignInInput {
   password!: string;
 }
 
-@InputType()
+@InputType({ description: 'The refresh token to exchange for new tokens.' })
 export class RefreshTokenInput {
   @Field(() => String)
   @MaxLength(200)
@@ -63,7 +63,7 @@ export class AuthPayload {
   userErrors!: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'Result of `refreshToken`: a new pair of tokens, or user errors.' })
 export class RefreshTokenPayload {
   @Field(() => String, { nullable: true })
   accessToken?: string | null;
@@ -75,7 +75,7 @@ export class RefreshTokenPayload {
   userErrors!: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'Result of `signOut`: whether the session ended, or user errors.' })
 export class SignOutPayload {
   @Field(() => Boolean)
   ok!: boolean;

@@ -83,14 +83,16 @@ export const notificationType = (n: NotificationView): NotificationType =>
 
 export const NotificationConnection = ConnectionType(NotificationType, 'Notification');
 
-@InputType()
+@InputType({ description: 'The notifications to mark read, at most 100.' })
 export class MarkNotificationsReadInput {
   @Field(() => [ID])
   @ArrayMaxSize(100)
   ids!: string[];
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `markNotificationsRead`: the notifications now marked read, or user errors.',
+})
 export class MarkNotificationsReadPayload {
   @Field(() => [NotificationType], { nullable: true })
   notifications?: NotificationType[] | null;

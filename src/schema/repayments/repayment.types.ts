@@ -15,6 +15,7 @@ import { CreditAccountType } from '../accounts/account.types';
 
 registerEnumType(PaymentSource, {
   name: 'PaymentSource',
+  description: 'Where the money of a payment came from.',
   valuesConfig: {
     GATEWAY: { description: 'Collected through the payment provider (`makePayment`).' },
     REWARDS: { description: 'Reward points redeemed as a statement or travel credit (`redeemRewards`).' },
@@ -130,7 +131,7 @@ export const disbursementType = (d: Disbursement): DisbursementType =>
     createdAt: d.createdAt,
   });
 
-@InputType()
+@InputType({ description: 'The platform loan to pay out, with an idempotency key.' })
 export class RequestDisbursementInput {
   @Field(() => ID)
   accountId!: string;
@@ -140,7 +141,9 @@ export class RequestDisbursementInput {
   idempotencyKey!: string;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `requestDisbursement`: the loan account and its payout, or user errors.',
+})
 export class RequestDisbursementPayload {
   @Field(() => CreditAccountType, { nullable: true })
   account?: CreditAccountType | null;
@@ -152,7 +155,7 @@ export class RequestDisbursementPayload {
   userErrors!: UserError[];
 }
 
-@InputType()
+@InputType({ description: 'A repayment on an account: the amount, with an idempotency key.' })
 export class MakePaymentInput {
   @Field(() => ID)
   accountId!: string;
@@ -165,7 +168,7 @@ export class MakePaymentInput {
   idempotencyKey!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Result of `makePayment`: the payment and its account, or user errors.' })
 export class MakePaymentPayload {
   @Field(() => PaymentResultType, { nullable: true })
   payment?: PaymentResultType | null;
@@ -195,7 +198,7 @@ export class SandboxClock {
   now!: Date;
 }
 
-@InputType()
+@InputType({ description: 'How many days to move the sandbox clock forward.' })
 export class AdvanceSandboxClockInput {
   @Field(() => Int, { description: '1 to 3650.' })
   @Min(-1_000_000)
@@ -203,7 +206,9 @@ export class AdvanceSandboxClockInput {
   days!: number;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `advanceSandboxClock`: the new business time, or user errors.',
+})
 export class AdvanceSandboxClockPayload {
   @Field(() => SandboxClock, { nullable: true })
   clock?: SandboxClock | null;

@@ -15,6 +15,7 @@ import { UserError } from '../common/user-error.type';
 
 registerEnumType(RedemptionKind, {
   name: 'RedemptionKind',
+  description: 'How reward points are redeemed, which sets what each point is worth.',
   valuesConfig: {
     STATEMENT_CREDIT: { description: '1 cent a point, credited to the account.' },
     TRAVEL: { description: '1.25 cents a point, credited to the account as a travel redemption.' },
@@ -22,6 +23,7 @@ registerEnumType(RedemptionKind, {
 });
 registerEnumType(RewardReason, {
   name: 'RewardReason',
+  description: 'Why the points balance changed.',
   valuesConfig: {
     PURCHASE: { description: 'Earned on an approved card purchase.' },
     REFUND: { description: 'Taken back, in proportion, when a purchase was refunded.' },
@@ -63,7 +65,10 @@ export class RewardsType {
   lifetimeEarned!: number;
 }
 
-@ObjectType('RewardRedemption', { implements: Node })
+@ObjectType('RewardRedemption', {
+  implements: Node,
+  description: 'Reward points redeemed as a credit on an account.',
+})
 export class RewardRedemptionType extends Node {
   @Field(() => RedemptionKind)
   kind!: string;
@@ -87,7 +92,7 @@ export const redemptionType = (r: RewardRedemption): RewardRedemptionType =>
     createdAt: r.createdAt,
   });
 
-@InputType()
+@InputType({ description: 'The points to redeem, how, and the account to credit.' })
 export class RedeemRewardsInput {
   @Field(() => ID, { description: 'The account credited.' })
   accountId!: string;
@@ -103,7 +108,9 @@ export class RedeemRewardsInput {
   idempotencyKey!: string;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'Result of `redeemRewards`: the redemption and the new points balance, or user errors.',
+})
 export class RedeemRewardsPayload {
   @Field(() => RewardRedemptionType, { nullable: true })
   redemption?: RewardRedemptionType | null;
