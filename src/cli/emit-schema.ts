@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { printAppSchema } from '../schema/build-schema';
+import { printAppSchema } from '../server/build-schema';
 
 /** Writes src/schema/schema.graphql (committed; a test fails when it is stale). */
 printAppSchema()

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   try {
     for (const d of DEMO) {
       const ctx = buildContext({
-        services: server.services,
+        app: server.services,
+        container: server.container,
         em: server.orm.em,
         viewer: null,
         requestId: uuidv7(),

@@ -76,3 +76,7 @@ export const forbidden = (): GraphQLError =>
   new GraphQLError('You are not allowed to do this.', {
     extensions: { code: 'FORBIDDEN', http: { status: 403 } },
   });
+
+/** A request argument that is not one of ours (a cursor we did not hand out): the client's mistake. */
+export const badInput = (message: string): GraphQLError =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });

@@ -1,25 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
-import type { Role } from '../entities/identity/user.entity';
-import { unauthenticated } from '../lib/errors';
-import type { Logger } from '../lib/logger';
-import type { Services } from '../services';
-import { createLoaders, type Loaders } from '../services/common/loaders';
+import type { ResolverContainer, ResolverContext } from '../resolvers/common/context';
+import { createLoaders } from '../services/common/loaders';
+import type { Authenticated, Viewer } from '../services/common/request-scope';
+import type { SessionService } from '../services/identity/session.service';
+import type { TokenService } from '../services/identity/token.service';
+import type { App } from './compose';
 
-/** Who is calling: from the access token (HTTP header or WebSocket `connection_init`). */
-export interface Viewer {
-  userId: string;
-  roles: Role[];
-  /** The session (refresh-token family) the access token belongs to. */
-  sessionId: string;
-  isAdmin: boolean;
-}
-
-/** A signed-in caller and when its access token expires (epoch ms). */
-export interface Authenticated {
-  viewer: Viewer;
-  expiresAt: number;
-}
+/** The GraphQL context of one HTTP request or WebSocket operation. */
+export type RequestContext = ResolverContext;
 
 /** The token of `Bearer <token>`, or null when the value has another shape. */
 export function bearerToken(value: unknown): string | null {
@@ -34,13 +23,13 @@ export function bearerToken(value: unknown): string | null {
  * otherwise the UNAUTHENTICATED error that tells the client to refresh (SPEC section 2).
  */
 export async function authenticate(
-  services: Pick<Services, 'tokens' | 'sessions'>,
+  identity: { tokens: TokenService; sessions: SessionService },
   authorization: unknown,
 ): Promise<Authenticated | null | GraphQLError> {
   if (authorization === undefined || authorization === null || authorization === '') return null;
   const token = bearerToken(authorization);
-  const claims = token ? await services.tokens.verifyAccess(token) : null;
-  if (!claims || !(await services.sessions.isLive(claims.viewer.sessionId))) return invalidToken();
+  const claims = token ? await identity.tokens.verifyAccess(token) : null;
+  if (!claims || !(await identity.sessions.isLive(claims.viewer.sessionId))) return invalidToken();
   return claims;
 }
 
@@ -56,28 +45,10 @@ export const invalidToken = (): GraphQLError =>
     },
   );
 
-/** Everything a resolver may use for one request or one WebSocket operation. */
-export interface RequestContext {
-  requestId: string;
-  viewer: Viewer | null;
-  /** A fork of the ORM for this request only: its own identity map and unit of work. */
-  em: EntityManager;
-  loaders: Loaders;
-  services: Services;
-  /** The client's address (rate limits). */
-  ip: string;
-  log: Logger;
-}
-
-/** The signed-in viewer, or UNAUTHENTICATED: the first line of every service method that needs one. */
-export function requireViewer(ctx: { viewer: Viewer | null }): Viewer {
-  if (!ctx.viewer) throw unauthenticated();
-  return ctx.viewer;
-}
-
 /** The one way a context is made, for HTTP and WebSocket alike. */
 export function buildContext(args: {
-  services: Services;
+  app: Pick<App, 'ledger' | 'log'>;
+  container: ResolverContainer;
   em: EntityManager;
   viewer: Viewer | null;
   requestId: string;
@@ -88,9 +59,9 @@ export function buildContext(args: {
     requestId: args.requestId,
     viewer: args.viewer,
     em,
-    loaders: createLoaders(em, args.services.ledger),
-    services: args.services,
+    loaders: createLoaders(em, args.app.ledger),
     ip: args.ip,
-    log: args.services.log.child({ requestId: args.requestId }),
+    log: args.app.log.child({ requestId: args.requestId }),
+    container: args.container,
   };
 }

@@ -13,42 +13,26 @@ import { Client } from 'pg';
 import type { Config } from '../config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded-postgres';
 import { migrate, openOrm } from '../db/orm';
-import { Transactions } from '../db/transactions';
 import { Clock } from '../lib/clock';
 import { uuidv7 } from '../lib/ids';
 import { createLogger, type Logger } from '../lib/logger';
-import { buildAppSchema } from '../schema/build-schema';
-import type { Services } from '../services';
-import { AuditService } from '../services/common/audit.service';
-import { AuthService } from '../services/identity/auth.service';
-import { CreditApplicationService } from '../services/applications/credit-application.service';
-import { CardTransactionService } from '../services/accounts/card-transaction.service';
-import { CreditAccountService } from '../services/accounts/credit-account.service';
-import { LedgerService } from '../services/ledger/ledger.service';
-import { RewardsService } from '../services/rewards/rewards.service';
-import { DailyJobInterrupted, DailyJobService } from '../services/servicing/daily-job.service';
-import { SimulatedGateway } from '../services/repayments/payment-gateway';
-import { PayoutService } from '../services/repayments/payout.service';
-import { RepaymentService } from '../services/repayments/repayment.service';
-import { SandboxService } from '../services/servicing/sandbox.service';
-import { CardVault } from '../services/accounts/card-vault';
-import { IdempotencyService } from '../services/common/idempotency.service';
-import { NotificationService } from '../services/notifications/notification.service';
+import { buildAppSchema } from './build-schema';
 import {
   MemoryRateLimiter,
   RedisRateLimiter,
   createRateLimitRedis,
   type RateLimiter,
 } from '../services/identity/rate-limiter';
-import { SessionService } from '../services/identity/session.service';
-import { TokenService } from '../services/identity/token.service';
-import { UserService } from '../services/identity/user.service';
+import { DailyJobInterrupted } from '../services/servicing/daily-job.service';
+import { resolvers } from '../resolvers';
 import { LiveHub } from '../subscriptions/common/live-stream';
 import { OutboxRelay } from '../subscriptions/common/outbox-relay';
 import { OutboxRetention } from '../subscriptions/common/outbox-retention';
 import { createMemoryBus, createRedisBus, type EventBus } from '../subscriptions/common/pubsub';
 import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
+import { composeServices, type App } from './compose';
 import { authenticate, buildContext, type RequestContext } from './context';
+import { AppResolverContainer } from './resolver-container';
 import { maskError } from './errors';
 import { explorerAssets, explorerHtml } from './explorer';
 import { createQueryLimits } from './limits';
@@ -60,7 +44,9 @@ export interface AppServer {
   url: string;
   port: number;
   orm: MikroORM;
-  services: Services;
+  /** The composed services (tests drive the daily job and the clock through them). */
+  services: App;
+  container: AppResolverContainer;
   log: Logger;
   /** Graceful: stop accepting, finish in-flight requests, close sockets (1001), stop the relay, close the ORM and Redis. */
   close(): Promise<void>;
@@ -140,32 +126,8 @@ export async function createServer(config: Config, options: { log?: Logger } = {
 
     // --- services
     const clock = new Clock();
-    const services = { config, clock, log, live, rateLimiter, knex } as Services;
-    Object.assign(services, {
-      tx: new Transactions(relay, clock, log),
-      tokens: new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds),
-      sessions: new SessionService(knex, bus, log, config.accessTokenTtlSeconds * 1000),
-      audit: new AuditService(clock),
-      idempotency: new IdempotencyService(),
-      users: new UserService(),
-    });
-    services.notifications = new NotificationService(services);
-    services.auth = new AuthService(services);
-    services.applications = new CreditApplicationService(services);
-    services.ledger = new LedgerService(services);
-    services.cards = new CardVault(config.secrets.cardEncryption, config.secrets.cvv, config.cardBin);
-    services.accounts = new CreditAccountService(services);
-    services.purchases = new CardTransactionService(services);
-    services.rewards = new RewardsService(services);
-    services.gateway = new SimulatedGateway(
-      knex,
-      new Set(config.gatewayFailAmounts),
-      new Set(config.gatewayTimeoutAmounts),
-    );
-    services.repayments = new RepaymentService(services);
-    services.payouts = new PayoutService(services);
-    services.dailyJob = new DailyJobService(services);
-    services.sandbox = new SandboxService(services);
+    const services = composeServices({ config, clock, log, knex, relay, bus, live, rateLimiter });
+    const container = new AppResolverContainer(services, resolvers);
     await services.sandbox.load(orm.em);
     await services.sessions.start();
     cleanups.push(() => services.sessions.close());
@@ -180,7 +142,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     // the client writes itself (and so could rotate to escape the per-address limits).
     app.set('trust proxy', config.trustProxyHops);
     const httpServer: Server = createHttpServer(app);
-    const ws = attachWebSocket({ httpServer, schema, orm, services, config, limits, metrics });
+    const ws = attachWebSocket({ httpServer, schema, orm, services, container, config, limits, metrics });
 
     const apollo = new ApolloServer<RequestContext>({
       schema,
@@ -286,7 +248,8 @@ export async function createServer(config: Config, options: { log?: Logger } = {
           if (auth instanceof GraphQLError) throw auth;
           const viewer = auth?.viewer ?? null;
           return buildContext({
-            services,
+            app: services,
+            container,
             em: orm.em,
             viewer,
             requestId: String(req.res?.locals.requestId ?? uuidv7()),
@@ -373,6 +336,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       port,
       orm,
       services,
+      container,
       log,
       close() {
         closing ??= (async () => {

@@ -14,8 +14,10 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { uuidv7 } from '../lib/ids';
-import type { Services } from '../services';
-import { authenticate, buildContext, invalidToken, type Viewer } from './context';
+import type { ResolverContainer } from '../resolvers/common/context';
+import type { Viewer } from '../services/common/request-scope';
+import type { App } from './compose';
+import { authenticate, buildContext, invalidToken } from './context';
 import { isClientError, maskError } from './errors';
 import type { QueryLimits } from './limits';
 import type { Metrics } from './metrics';
@@ -84,7 +86,8 @@ export function attachWebSocket(args: {
   httpServer: Server;
   schema: GraphQLSchema;
   orm: MikroORM;
-  services: Services;
+  services: App;
+  container: ResolverContainer;
   config: Config;
   limits: QueryLimits;
   metrics: Metrics;
@@ -226,7 +229,8 @@ export function attachWebSocket(args: {
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: buildContext({
-            services,
+            app: services,
+            container: args.container,
             em: args.orm.em,
             viewer: state.viewer,
             requestId,

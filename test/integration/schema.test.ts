@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { printAppSchema } from '../../src/schema/build-schema';
+import { printAppSchema } from '../../src/server/build-schema';
 import { openOrm, migrate } from '../../src/db/orm';
 import { createTestDatabase } from '../support/databases';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { buildAppSchema } from '../../src/schema/build-schema';
+import { buildAppSchema } from '../../src/server/build-schema';
 
 /** GraphQL's own scalars; every other named type is ours and must say what it is for. */
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);

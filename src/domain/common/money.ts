@@ -37,6 +37,12 @@ export function formatCents(c: Cents): string {
   return `${c < 0 ? '-' : ''}${whole}.${fraction}`;
 }
 
+/** An amount as people read it in messages and notifications: "$1,234.56", "-$5.00". */
+export function formatMoney(c: Cents): string {
+  const [whole, fraction] = formatCents(Math.abs(c)).split('.');
+  return `${c < 0 ? '-' : ''}$${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+}
+
 /** Throws unless `c` is a safe integer number of cents. */
 export function assertCents(c: number, what = 'amount'): asserts c is Cents {
   if (!Number.isSafeInteger(c))

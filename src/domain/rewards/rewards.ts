@@ -78,3 +78,9 @@ export function clawbackCharges(
   }
   return { takes, value: value + Math.max(0, left) };
 }
+
+/** A member's points: what they can redeem, and all they ever earned. */
+export interface RewardsSummary {
+  balance: number;
+  lifetimeEarned: number;
+}

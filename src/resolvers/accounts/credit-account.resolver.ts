@@ -14,7 +14,7 @@ import {
 } from 'type-graphql';
 import { PlanStatus } from '../../entities/accounts/installment-plan.entity';
 import { Role } from '../../entities/identity/user.entity';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import {
   AcceptOfferInput,
   AcceptOfferPayload,
@@ -43,44 +43,54 @@ import { PaymentConnection, paymentOf } from '../../schema/repayments/repayment.
 import { Money, money } from '../../schema/common/money.type';
 import { applicationType } from '../../schema/applications/application.types';
 import { toConnection, pageSize } from '../../schema/common/connection';
-import type { TransactionView } from '../../services/accounts/card-transaction.service';
+import type { TransactionView } from '../../services/accounts/transaction-view';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
+import { CreditAccountService } from '../../services/accounts/credit-account.service';
+import { Clock } from '../../lib/clock';
+import { InstallmentPlanService } from '../../services/accounts/installment-plan.service';
+import { CardTransactionService } from '../../services/accounts/card-transaction.service';
+import { RefundService } from '../../services/accounts/refund.service';
 
 @Resolver(() => CreditAccountType)
 export class CreditAccountResolver {
+  constructor(
+    private readonly accounts: CreditAccountService,
+    private readonly purchases: CardTransactionService,
+    private readonly refunds: RefundService,
+    private readonly plans: InstallmentPlanService,
+    private readonly clock: Clock,
+  ) {}
+
   @Authorized()
   @Mutation(() => AcceptOfferPayload, {
     description:
       'Accept an approved offer: a credit line opens with its card; a loan opens awaiting funding.',
   })
   @UseMiddleware(PayloadErrors)
-  async acceptOffer(
-    @Arg('input', () => AcceptOfferInput) input: AcceptOfferInput,
-    @Ctx() ctx: RequestContext,
-  ) {
-    const r = await ctx.services.accounts.acceptOffer(ctx, input);
+  async acceptOffer(@Arg('input', () => AcceptOfferInput) input: AcceptOfferInput, @Ctx() ctx: RequestScope) {
+    const r = await this.accounts.acceptOffer(ctx, input);
     return {
-      application: applicationType(r.application, ctx.services.clock.now()),
+      application: applicationType(r.application, this.clock.now()),
       account: accountType(r.account),
     };
   }
 
   @Authorized()
   @Query(() => CreditAccountType, { nullable: true, description: 'An account of yours (admins: anyone’s).' })
-  async account(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext) {
-    const a = await ctx.services.accounts.get(ctx, id);
+  async account(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestScope) {
+    const a = await this.accounts.get(ctx, id);
     return a ? accountType(a) : null;
   }
 
   @FieldResolver(() => Money, { description: 'Principal, interest and fees owed, from the ledger.' })
-  async outstandingBalance(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext): Promise<Money> {
+  async outstandingBalance(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope): Promise<Money> {
     const r = await ctx.loaders.receivables.load(a.localId);
     return money(r.principal + r.interest + r.fees);
   }
 
   @FieldResolver(() => [CardType])
-  async cards(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext) {
+  async cards(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope) {
     return (await ctx.loaders.cardsByAccount.load(a.localId)).map(cardType);
   }
 
@@ -88,7 +98,7 @@ export class CreditAccountResolver {
     description:
       'Repayment plans, oldest first: each approved purchase (INTEREST_FREE_45) until a conversion replaces it by its MONTHLY plan, monthly plans, pay-in-4.',
   })
-  async installmentPlans(@Root() a: CreditAccountType, @Ctx() ctx: RequestContext) {
+  async installmentPlans(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope) {
     return (await ctx.loaders.plansByAccount.load(a.localId))
       .filter((p) => p.status !== PlanStatus.CONVERTED)
       .map(planType);
@@ -97,18 +107,18 @@ export class CreditAccountResolver {
   @FieldResolver(() => CardTransactionConnection, { description: 'Card purchases, newest first.' })
   async transactions(
     @Root() a: CreditAccountType,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const page = await ctx.services.purchases.page(ctx, a.localId, { first, after });
+    const page = await this.purchases.page(ctx, a.localId, { first, after });
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: transactionType(e.node) })) };
   }
 
   @FieldResolver(() => PaymentConnection, { description: 'Repayments, newest first.' })
   async payments(
     @Root() a: CreditAccountType,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
     @Arg('first', () => Int, { nullable: true }) first?: number,
   ) {
     const size = pageSize(first);
@@ -124,29 +134,29 @@ export class CreditAccountResolver {
     description: 'The full card number and CVV, for the owner only. Audited.',
   })
   @UseMiddleware(PayloadErrors)
-  async revealCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
-    return ctx.services.accounts.revealCard(ctx, input.cardId);
+  async revealCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestScope) {
+    return this.accounts.revealCard(ctx, input.cardId);
   }
 
   @Authorized()
   @Mutation(() => CardPayload, { description: 'Freeze a card: purchases are declined until it is unfrozen.' })
   @UseMiddleware(PayloadErrors)
-  async freezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
-    return { card: cardType(await ctx.services.accounts.freezeCard(ctx, input.cardId)) };
+  async freezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestScope) {
+    return { card: cardType(await this.accounts.freezeCard(ctx, input.cardId)) };
   }
 
   @Authorized()
   @Mutation(() => CardPayload)
   @UseMiddleware(PayloadErrors)
-  async unfreezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
-    return { card: cardType(await ctx.services.accounts.unfreezeCard(ctx, input.cardId)) };
+  async unfreezeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestScope) {
+    return { card: cardType(await this.accounts.unfreezeCard(ctx, input.cardId)) };
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => CardPayload, { description: 'Admins: close a card for good.' })
   @UseMiddleware(PayloadErrors)
-  async closeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestContext) {
-    return { card: cardType(await ctx.services.accounts.closeCard(ctx, input.cardId)) };
+  async closeCard(@Arg('input', () => CardInput) input: CardInput, @Ctx() ctx: RequestScope) {
+    return { card: cardType(await this.accounts.closeCard(ctx, input.cardId)) };
   }
 
   @Authorized()
@@ -157,9 +167,9 @@ export class CreditAccountResolver {
   @UseMiddleware(PayloadErrors)
   async authorizeCardTransaction(
     @Arg('input', () => AuthorizeCardTransactionInput) input: AuthorizeCardTransactionInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    const r = await ctx.services.purchases.authorize(ctx, input);
+    const r = await this.purchases.authorize(ctx, input);
     return { transaction: transactionType(r.transaction), account: accountType(r.account) };
   }
 
@@ -168,9 +178,9 @@ export class CreditAccountResolver {
   @UseMiddleware(PayloadErrors)
   async refundCardTransaction(
     @Arg('input', () => RefundCardTransactionInput) input: RefundCardTransactionInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    const r = await ctx.services.purchases.refund(ctx, input);
+    const r = await this.refunds.refund(ctx, input);
     return { transaction: transactionType(r.transaction), account: accountType(r.account) };
   }
 
@@ -181,9 +191,9 @@ export class CreditAccountResolver {
   @UseMiddleware(PayloadErrors)
   async convertToInstallments(
     @Arg('input', () => ConvertToInstallmentsInput) input: ConvertToInstallmentsInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return { plan: planType(await ctx.services.purchases.convertToInstallments(ctx, input)) };
+    return { plan: planType(await this.plans.convertToInstallments(ctx, input)) };
   }
 
   @Subscription(() => CardTransactionEvent, {
@@ -205,7 +215,7 @@ export class CreditAccountResolver {
 @Resolver(() => InstallmentPlanType)
 export class InstallmentPlanResolver {
   @FieldResolver(() => [InstallmentType])
-  async installments(@Root() p: InstallmentPlanType, @Ctx() ctx: RequestContext) {
+  async installments(@Root() p: InstallmentPlanType, @Ctx() ctx: RequestScope) {
     return (await ctx.loaders.installmentsByPlan.load(p.localId)).map(installmentType);
   }
 }

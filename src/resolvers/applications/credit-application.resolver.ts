@@ -14,7 +14,7 @@ import {
 } from 'type-graphql';
 import { Role } from '../../entities/identity/user.entity';
 import { forbidden, unauthenticated } from '../../lib/errors';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import { PayloadErrors } from '../../schema/common/payload';
 import {
   CancelApplicationInput,
@@ -36,13 +36,16 @@ import { UserType, userType } from '../../schema/identity/user.type';
 import type { ApplicationView } from '../../services/applications/application-view';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
-
-const payload = (ctx: RequestContext, v: ApplicationView) => ({
-  application: applicationType(v, ctx.services.clock.now()),
-});
+import { CreditApplicationService } from '../../services/applications/credit-application.service';
+import { Clock } from '../../lib/clock';
 
 @Resolver(() => ApplicationType)
 export class CreditApplicationResolver {
+  constructor(
+    private readonly applicationService: CreditApplicationService,
+    private readonly clock: Clock,
+  ) {}
+
   @Query(() => DecisionSimulation, {
     description:
       'The decision an application would get ("check your rate"). No sign-in needed; nothing is stored.',
@@ -50,9 +53,9 @@ export class CreditApplicationResolver {
   @UseMiddleware(PayloadErrors)
   async simulateDecision(
     @Arg('input', () => SubmitApplicationInput) input: SubmitApplicationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<Partial<DecisionSimulation>> {
-    return simulationType(await ctx.services.applications.simulate(ctx, input));
+    return simulationType(await this.applicationService.simulate(ctx, input));
   }
 
   @Authorized()
@@ -60,9 +63,9 @@ export class CreditApplicationResolver {
   @UseMiddleware(PayloadErrors)
   async submitApplication(
     @Arg('input', () => SubmitApplicationInput) input: SubmitApplicationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return payload(ctx, await ctx.services.applications.submit(ctx, input));
+    return this.payload(await this.applicationService.submit(ctx, input));
   }
 
   @Authorized()
@@ -70,9 +73,9 @@ export class CreditApplicationResolver {
   @UseMiddleware(PayloadErrors)
   async updateApplication(
     @Arg('input', () => UpdateApplicationInput) input: UpdateApplicationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return payload(ctx, await ctx.services.applications.update(ctx, input));
+    return this.payload(await this.applicationService.update(ctx, input));
   }
 
   @Authorized()
@@ -82,9 +85,9 @@ export class CreditApplicationResolver {
   @UseMiddleware(PayloadErrors)
   async cancelApplication(
     @Arg('input', () => CancelApplicationInput) input: CancelApplicationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return payload(ctx, await ctx.services.applications.cancel(ctx, input.applicationId));
+    return this.payload(await this.applicationService.cancel(ctx, input.applicationId));
   }
 
   @Authorized(Role.ADMIN)
@@ -94,9 +97,9 @@ export class CreditApplicationResolver {
   @UseMiddleware(PayloadErrors)
   async reviewApplication(
     @Arg('input', () => ReviewApplicationInput) input: ReviewApplicationInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return payload(ctx, await ctx.services.applications.review(ctx, input));
+    return this.payload(await this.applicationService.review(ctx, input));
   }
 
   @Authorized()
@@ -106,10 +109,10 @@ export class CreditApplicationResolver {
   })
   async application(
     @Arg('id', () => ID) id: string,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<ApplicationType | null> {
-    const v = await ctx.services.applications.get(ctx, id);
-    return v ? applicationType(v, ctx.services.clock.now()) : null;
+    const v = await this.applicationService.get(ctx, id);
+    return v ? applicationType(v, this.clock.now()) : null;
   }
 
   @Authorized(Role.ADMIN)
@@ -117,13 +120,13 @@ export class CreditApplicationResolver {
     description: 'Admins: every applicant’s applications, oldest first, by status.',
   })
   async applications(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
     @Arg('status', () => ApplicationStatus, { nullable: true }) status?: string,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const page = await ctx.services.applications.queue(ctx, { status, first, after });
-    const now = ctx.services.clock.now();
+    const page = await this.applicationService.queue(ctx, { status, first, after });
+    const now = this.clock.now();
     return {
       ...page,
       edges: page.edges.map((e) => ({ cursor: e.cursor, node: applicationType(e.node, now) })),
@@ -131,7 +134,7 @@ export class CreditApplicationResolver {
   }
 
   @FieldResolver(() => UserType)
-  async applicant(@Root() app: ApplicationType, @Ctx() ctx: RequestContext): Promise<UserType> {
+  async applicant(@Root() app: ApplicationType, @Ctx() ctx: RequestScope): Promise<UserType> {
     if (!ctx.viewer) throw unauthenticated();
     if (ctx.viewer.userId !== app.applicantId && !ctx.viewer.isAdmin) throw forbidden();
     const u = await ctx.loaders.userById.load(app.applicantId);
@@ -145,12 +148,16 @@ export class CreditApplicationResolver {
   })
   async applicationUpdated(
     @Root() event: LiveEvent,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
     @Arg('applicationId', () => ID, { nullable: true }) _applicationId?: string,
     @Arg('since', () => String, { nullable: true }) _since?: string,
   ): Promise<ApplicationEvent> {
     // Visibility was checked on the event's audience; what is shown is the application's current state.
-    const view = await ctx.services.applications.loadForEvent(ctx, (event.payload as { id: string }).id);
-    return { cursor: event.cursor, application: applicationType(view, ctx.services.clock.now()) };
+    const view = await this.applicationService.loadForEvent(ctx, (event.payload as { id: string }).id);
+    return { cursor: event.cursor, application: applicationType(view, this.clock.now()) };
+  }
+
+  private payload(v: ApplicationView) {
+    return { application: applicationType(v, this.clock.now()) };
   }
 }

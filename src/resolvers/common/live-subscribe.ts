@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { unauthenticated } from '../../lib/errors';
-import type { RequestContext } from '../../server/context';
+import { LiveHub } from '../../subscriptions/common/live-stream';
+import type { ResolverContext } from './context';
 import type { EventType } from '../../subscriptions/common/topics';
 
 /** `since` must be a cursor we handed out: a decimal number. */
@@ -25,10 +26,10 @@ export function liveSubscribe(type: EventType, objectArg: string | null, adminSe
   return async ({
     args,
     context,
-  }: SubscribeResolverData<unknown, Record<string, unknown>, RequestContext>) => {
+  }: SubscribeResolverData<unknown, Record<string, unknown>, ResolverContext>) => {
     const ctx = context;
     if (!ctx.viewer) throw unauthenticated();
-    return ctx.services.live.stream({
+    return ctx.container.get(LiveHub).stream({
       type,
       viewer: ctx.viewer,
       since: parseSince(args.since as string | null | undefined),

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import {
   AuthPayload,
   RefreshTokenInput,
@@ -10,16 +10,19 @@ import {
 } from '../../schema/identity/auth.types';
 import { PayloadErrors } from '../../schema/common/payload';
 import { userType } from '../../schema/identity/user.type';
+import { AuthService } from '../../services/identity/auth.service';
 
 @Resolver()
 export class AuthResolver {
+  constructor(private readonly auth: AuthService) {}
+
   @Mutation(() => AuthPayload, { description: 'Create an account and sign in. Works without a token.' })
   @UseMiddleware(PayloadErrors)
   async signUp(
     @Arg('input', () => SignUpInput) input: SignUpInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<Partial<AuthPayload>> {
-    const s = await ctx.services.auth.signUp(ctx, input);
+    const s = await this.auth.signUp(ctx, input);
     return { accessToken: s.accessToken, refreshToken: s.refreshToken, user: userType(s.user) };
   }
 
@@ -30,9 +33,9 @@ export class AuthResolver {
   @UseMiddleware(PayloadErrors)
   async signIn(
     @Arg('input', () => SignInInput) input: SignInInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<Partial<AuthPayload>> {
-    const s = await ctx.services.auth.signIn(ctx, input);
+    const s = await this.auth.signIn(ctx, input);
     return { accessToken: s.accessToken, refreshToken: s.refreshToken, user: userType(s.user) };
   }
 
@@ -42,17 +45,17 @@ export class AuthResolver {
   @UseMiddleware(PayloadErrors)
   async refreshToken(
     @Arg('input', () => RefreshTokenInput) input: RefreshTokenInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<Partial<RefreshTokenPayload>> {
-    return ctx.services.auth.refresh(ctx, input.refreshToken);
+    return this.auth.refresh(ctx, input.refreshToken);
   }
 
   @Mutation(() => SignOutPayload, {
     description: 'End the current session: its refresh tokens stop working.',
   })
   @UseMiddleware(PayloadErrors)
-  async signOut(@Ctx() ctx: RequestContext): Promise<Partial<SignOutPayload>> {
-    await ctx.services.auth.signOut(ctx);
+  async signOut(@Ctx() ctx: RequestScope): Promise<Partial<SignOutPayload>> {
+    await this.auth.signOut(ctx);
     return { ok: true };
   }
 }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import { PayloadErrors } from '../../schema/common/payload';
 import {
   MarkNotificationsReadInput,
@@ -10,9 +10,12 @@ import {
 import type { NotificationView } from '../../services/notifications/notification.service';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
+import { NotificationService } from '../../services/notifications/notification.service';
 
 @Resolver()
 export class NotificationResolver {
+  constructor(private readonly notifications: NotificationService) {}
+
   @Authorized()
   @Mutation(() => MarkNotificationsReadPayload, {
     description: "Mark some of the caller's notifications read.",
@@ -20,9 +23,9 @@ export class NotificationResolver {
   @UseMiddleware(PayloadErrors)
   async markNotificationsRead(
     @Arg('input', () => MarkNotificationsReadInput) input: MarkNotificationsReadInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<Partial<MarkNotificationsReadPayload>> {
-    const rows = await ctx.services.notifications.markRead(ctx, input.ids);
+    const rows = await this.notifications.markRead(ctx, input.ids);
     return { notifications: rows.map(notificationType) };
   }
 

@@ -12,7 +12,7 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { Role } from '../../entities/identity/user.entity';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import { accountType } from '../../schema/accounts/account.types';
 import {
   AdvanceSandboxClockInput,
@@ -33,15 +33,24 @@ import { Money, money } from '../../schema/common/money.type';
 import { PayloadErrors } from '../../schema/common/payload';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
+import { PayoutService } from '../../services/repayments/payout.service';
+import { RepaymentService } from '../../services/repayments/repayment.service';
+import { SandboxService } from '../../services/servicing/sandbox.service';
 
 @Resolver(() => PaymentResultType)
 export class RepaymentResolver {
+  constructor(
+    private readonly repayments: RepaymentService,
+    private readonly payouts: PayoutService,
+    private readonly sandbox: SandboxService,
+  ) {}
+
   @FieldResolver(() => [PaymentAllocationType], {
     description: 'Where the payment went (empty for a failed one).',
   })
   async allocations(
     @Root() p: PaymentResultType,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ): Promise<PaymentAllocationType[]> {
     if (p.allocations) return p.allocations;
     return (await ctx.loaders.allocationsByPayment.load(p.localId)).map((a) =>
@@ -63,9 +72,9 @@ export class RepaymentResolver {
   @UseMiddleware(PayloadErrors)
   async requestDisbursement(
     @Arg('input', () => RequestDisbursementInput) input: RequestDisbursementInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    const r = await ctx.services.payouts.requestDisbursement(ctx, input);
+    const r = await this.payouts.requestDisbursement(ctx, input);
     return { account: accountType(r.account), disbursement: disbursementType(r.disbursement) };
   }
 
@@ -75,11 +84,8 @@ export class RepaymentResolver {
       'Repay through the payment provider: due installments first, then the next ones, the rest prepays principal.',
   })
   @UseMiddleware(PayloadErrors)
-  async makePayment(
-    @Arg('input', () => MakePaymentInput) input: MakePaymentInput,
-    @Ctx() ctx: RequestContext,
-  ) {
-    const r = await ctx.services.repayments.makePayment(ctx, input);
+  async makePayment(@Arg('input', () => MakePaymentInput) input: MakePaymentInput, @Ctx() ctx: RequestScope) {
+    const r = await this.repayments.makePayment(ctx, input);
     return { payment: paymentResultType(r.payment), account: accountType(r.account) };
   }
 
@@ -88,15 +94,15 @@ export class RepaymentResolver {
     nullable: true,
     description: 'The exact amount that closes the account today (no future interest).',
   })
-  async payoffQuote(@Arg('accountId', () => ID) accountId: string, @Ctx() ctx: RequestContext) {
-    const q = await ctx.services.repayments.payoffQuote(ctx, accountId);
+  async payoffQuote(@Arg('accountId', () => ID) accountId: string, @Ctx() ctx: RequestScope) {
+    const q = await this.repayments.payoffQuote(ctx, accountId);
     return q === null ? null : money(q);
   }
 
   @Authorized()
   @Query(() => SandboxClock, { description: 'Business time (moves in the sandbox).' })
-  sandboxClock(@Ctx() ctx: RequestContext): SandboxClock {
-    return ctx.services.sandbox.clock(ctx);
+  sandboxClock(@Ctx() ctx: RequestScope): SandboxClock {
+    return this.sandbox.now(ctx);
   }
 
   @Authorized(Role.ADMIN)
@@ -106,9 +112,9 @@ export class RepaymentResolver {
   @UseMiddleware(PayloadErrors)
   async advanceSandboxClock(
     @Arg('input', () => AdvanceSandboxClockInput) input: AdvanceSandboxClockInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    return { clock: await ctx.services.sandbox.advance(ctx, input.days) };
+    return { clock: await this.sandbox.advance(ctx, input.days) };
   }
 
   @Subscription(() => PaymentEvent, {

@@ -11,7 +11,7 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { Role } from '../../entities/identity/user.entity';
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../../services/common/request-scope';
 import { money } from '../../schema/common/money.type';
 import { PayloadErrors } from '../../schema/common/payload';
 import {
@@ -24,17 +24,26 @@ import {
   redemptionType,
   rewardEntryType,
 } from '../../schema/rewards/rewards.types';
+import { LedgerService } from '../../services/ledger/ledger.service';
+import { RewardPointsService } from '../../services/rewards/reward-points.service';
+import { RedemptionService } from '../../services/rewards/redemption.service';
 
 @Resolver(() => RewardsType)
 export class RewardsResolver {
+  constructor(
+    private readonly points: RewardPointsService,
+    private readonly redemptions: RedemptionService,
+    private readonly ledger: LedgerService,
+  ) {}
+
   @FieldResolver(() => RewardEntryConnection, { description: 'Every change of the balance, newest first.' })
   async entries(
     @Root() r: RewardsType,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    const page = await ctx.services.rewards.entries(ctx, r.userId, { first, after });
+    const page = await this.points.entries(ctx, r.userId, { first, after });
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: rewardEntryType(e.node) })) };
   }
 
@@ -45,9 +54,9 @@ export class RewardsResolver {
   @UseMiddleware(PayloadErrors)
   async redeemRewards(
     @Arg('input', () => RedeemRewardsInput) input: RedeemRewardsInput,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestScope,
   ) {
-    const r = await ctx.services.rewards.redeem(ctx, input);
+    const r = await this.redemptions.redeem(ctx, input);
     return {
       redemption: redemptionType(r.redemption),
       rewards: { userId: r.redemption.userId, ...r.rewards },
@@ -56,15 +65,15 @@ export class RewardsResolver {
 
   @Authorized()
   @Query(() => Impact, { description: 'The charity set-aside so far.' })
-  async impact(@Ctx() ctx: RequestContext): Promise<Impact> {
-    const i = await ctx.services.rewards.impact(ctx);
+  async impact(@Ctx() ctx: RequestScope): Promise<Impact> {
+    const i = await this.points.impact(ctx);
     return { charityTotal: money(i.charityTotal), since: i.since };
   }
 
   @Authorized(Role.ADMIN)
   @Query(() => TrialBalanceType, { description: 'Admins: every ledger account; debits equal credits.' })
-  async trialBalance(@Ctx() ctx: RequestContext): Promise<TrialBalanceType> {
-    const t = await ctx.services.ledger.trialBalance(ctx.em);
+  async trialBalance(@Ctx() ctx: RequestScope): Promise<TrialBalanceType> {
+    const t = await this.ledger.trialBalance(ctx.em);
     return {
       totalDebits: money(t.totalDebits),
       totalCredits: money(t.totalCredits),

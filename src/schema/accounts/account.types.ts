@@ -12,11 +12,8 @@ import { InstallmentStatus, PlanKind, PlanStatus } from '../../entities/accounts
 import type { Card, CreditAccount, Installment, InstallmentPlan } from '../../entities';
 import { toGlobalId } from '../../lib/global-id';
 import { ACCOUNT_TYPE, CARD_TYPE } from '../../services/accounts/credit-account.service';
-import {
-  PLAN_TYPE,
-  TRANSACTION_TYPE,
-  type TransactionView,
-} from '../../services/accounts/card-transaction.service';
+import { PLAN_TYPE } from '../../services/accounts/installment-plan.service';
+import { TRANSACTION_TYPE, type TransactionView } from '../../services/accounts/transaction-view';
 import { ConnectionType } from '../common/connection';
 import { Money, money } from '../common/money.type';
 import { Node } from '../common/node';

@@ -7,10 +7,15 @@ import { NotificationKind } from '../../entities/notifications/notification.enti
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode, forbidden } from '../../lib/errors';
 import { localId, toGlobalId } from '../../lib/global-id';
-import { requireViewer, type RequestContext } from '../../server/context';
-import type { Services } from '..';
+import { requireViewer, type RequestScope } from '../common/request-scope';
 import { applicationView, decisionView, type ApplicationView } from '../applications/application-view';
 import { APPLICATION_TYPE, applicationUpdatedEvent } from '../applications/credit-application.service';
+import type { Clock } from '../../lib/clock';
+import type { Transactions } from '../../db/transactions';
+import type { AuditService } from '../common/audit.service';
+import type { NotificationService } from '../notifications/notification.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { CardVault } from './card-vault';
 
 export const ACCOUNT_TYPE = 'CreditAccount';
 export const CARD_TYPE = 'Card';
@@ -24,7 +29,14 @@ export type FundingSource = 'PLATFORM' | 'MARKETPLACE';
  * card controls (reveal, freeze, unfreeze, close).
  */
 export class CreditAccountService {
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationService,
+    private readonly ledger: LedgerService,
+    private readonly cards: CardVault,
+  ) {}
 
   /**
    * Accepts an approved offer: the application becomes ACCEPTED and exactly one account
@@ -32,7 +44,7 @@ export class CreditAccountService {
    * application's row lock, so it races safely with cancellation and with itself.
    */
   async acceptOffer(
-    ctx: RequestContext,
+    ctx: RequestScope,
     input: { applicationId: string; funding?: FundingSource | null },
   ): Promise<{ application: ApplicationView; account: CreditAccount }> {
     const viewer = requireViewer(ctx);
@@ -41,10 +53,10 @@ export class CreditAccountService {
       new DomainError(UserErrorCode.NOT_FOUND, 'No such application.', ['input', 'applicationId']);
     if (!id) throw notFound();
     try {
-      return await this.s.tx.run(ctx.em, async (tx) => {
+      return await this.tx.run(ctx.em, async (tx) => {
         const app = await tx.em.findOne(CreditApplication, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!app || app.applicantId !== viewer.userId) throw notFound();
-        const now = this.s.clock.now();
+        const now = this.clock.now();
         const lapsed =
           app.status === ApplicationStatus.EXPIRED ||
           (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now);
@@ -91,7 +103,7 @@ export class CreditAccountService {
           updatedAt: now,
         });
         tx.em.persist(account);
-        this.s.ledger.openAccount(tx, account.id);
+        this.ledger.openAccount(tx, account.id);
         app.status = ApplicationStatus.ACCEPTED;
         app.updatedAt = now;
         app.version++;
@@ -99,7 +111,7 @@ export class CreditAccountService {
         if (isLine) this.issueCard(tx, account);
         const view = applicationView(app, decisionView(decision));
         tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
-        this.s.notifications.notify(
+        this.notifications.notify(
           tx,
           app.applicantId,
           isLine ? NotificationKind.CARD_ISSUED : NotificationKind.ACCOUNT_OPENED,
@@ -111,7 +123,7 @@ export class CreditAccountService {
               : 'Request the disbursement when you are ready.',
           { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
         );
-        this.s.audit.record(tx, ctx, {
+        this.audit.record(tx, ctx, {
           action: 'application.accept',
           objectId: app.id,
           changes: { status: ['APPROVED', 'ACCEPTED'], accountId: account.id, funding },
@@ -130,7 +142,7 @@ export class CreditAccountService {
   }
 
   /** An account of the caller's (admins: anyone's); null otherwise, as for a missing id. */
-  async get(ctx: RequestContext, globalId: string): Promise<CreditAccount | null> {
+  async get(ctx: RequestScope, globalId: string): Promise<CreditAccount | null> {
     const viewer = requireViewer(ctx);
     const id = localId(globalId, ACCOUNT_TYPE);
     if (!id) return null;
@@ -138,7 +150,7 @@ export class CreditAccountService {
     return account && (account.ownerId === viewer.userId || viewer.isAdmin) ? account : null;
   }
 
-  async listFor(ctx: RequestContext, userId: string): Promise<CreditAccount[]> {
+  async listFor(ctx: RequestScope, userId: string): Promise<CreditAccount[]> {
     const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
     return ctx.loaders.accountsByOwner.load(userId);
@@ -146,7 +158,7 @@ export class CreditAccountService {
 
   /** The account behind an id for an action by its owner (or, for admin actions, an admin). */
   async ownAccount(
-    ctx: RequestContext,
+    ctx: RequestScope,
     tx: Tx,
     globalId: string,
     field: string[],
@@ -165,50 +177,50 @@ export class CreditAccountService {
   // ---- cards
 
   /** Full card number and CVV for the owner only; every reveal is audited. */
-  async revealCard(ctx: RequestContext, cardGlobalId: string) {
+  async revealCard(ctx: RequestScope, cardGlobalId: string) {
     const card = await this.ownCard(ctx, cardGlobalId);
     if (card.status === CardStatus.CLOSED) {
       throw new DomainError(UserErrorCode.INVALID_STATE, 'This card is closed.', ['input', 'cardId']);
     }
-    const pan = this.s.cards.decrypt(card.panEncrypted);
-    await this.s.tx.run(ctx.em, async (tx) => {
-      this.s.audit.record(tx, ctx, { action: 'card.reveal', objectId: card.id });
+    const pan = this.cards.decrypt(card.panEncrypted);
+    await this.tx.run(ctx.em, async (tx) => {
+      this.audit.record(tx, ctx, { action: 'card.reveal', objectId: card.id });
     });
     return {
       pan,
-      cvv: this.s.cards.cvv(pan, card.expiryMonth, card.expiryYear),
+      cvv: this.cards.cvv(pan, card.expiryMonth, card.expiryYear),
       expiryMonth: card.expiryMonth,
       expiryYear: card.expiryYear,
     };
   }
 
-  freezeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+  freezeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
     return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.ACTIVE, CardStatus.FROZEN);
   }
 
-  unfreezeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+  unfreezeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
     return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.FROZEN, CardStatus.ACTIVE);
   }
 
-  closeCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+  closeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
     if (!requireViewer(ctx).isAdmin) throw forbidden();
     return this.setCardStatus(ctx, cardGlobalId, 'admin', null, CardStatus.CLOSED);
   }
 
-  async getCard(ctx: RequestContext, id: string): Promise<Card | null> {
+  async getCard(ctx: RequestScope, id: string): Promise<Card | null> {
     const viewer = requireViewer(ctx);
     const card = await ctx.em.findOne(Card, { id });
     return card && (card.ownerId === viewer.userId || viewer.isAdmin) ? card : null;
   }
 
   private issueCard(tx: Tx, account: CreditAccount): Card {
-    const now = this.s.clock.now();
-    const pan = this.s.cards.newPan();
+    const now = this.clock.now();
+    const pan = this.cards.newPan();
     const card = tx.em.create(Card, {
       accountId: account.id,
       ownerId: account.ownerId,
-      panEncrypted: this.s.cards.encrypt(pan),
-      panHash: this.s.cards.hash(pan),
+      panEncrypted: this.cards.encrypt(pan),
+      panHash: this.cards.hash(pan),
       last4: pan.slice(-4),
       expiryMonth: now.getUTCMonth() + 1,
       expiryYear: now.getUTCFullYear() + CARD_YEARS,
@@ -217,7 +229,7 @@ export class CreditAccountService {
       updatedAt: now,
     });
     tx.em.persist(card);
-    this.s.audit.record(tx, null, {
+    this.audit.record(tx, null, {
       action: 'card.issue',
       objectId: card.id,
       actorId: account.ownerId,
@@ -226,7 +238,7 @@ export class CreditAccountService {
     return card;
   }
 
-  private async ownCard(ctx: RequestContext, cardGlobalId: string): Promise<Card> {
+  private async ownCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
     const viewer = requireViewer(ctx);
     const id = localId(cardGlobalId, CARD_TYPE);
     const card = id ? await ctx.em.findOne(Card, { id }) : null;
@@ -236,7 +248,7 @@ export class CreditAccountService {
   }
 
   private async setCardStatus(
-    ctx: RequestContext,
+    ctx: RequestScope,
     cardGlobalId: string,
     who: 'owner' | 'admin',
     from: CardStatus | null,
@@ -246,7 +258,7 @@ export class CreditAccountService {
     const id = localId(cardGlobalId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
     if (!id) throw notFound();
-    return this.s.tx.run(ctx.em, async (tx) => {
+    return this.tx.run(ctx.em, async (tx) => {
       const card = await tx.em.findOne(Card, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!card || (who === 'owner' && card.ownerId !== viewer.userId)) throw notFound();
       const allowed = from === null ? card.status !== CardStatus.CLOSED : card.status === from;
@@ -258,8 +270,8 @@ export class CreditAccountService {
       }
       const before = card.status;
       card.status = to;
-      card.updatedAt = this.s.clock.now();
-      this.s.audit.record(tx, ctx, {
+      card.updatedAt = this.clock.now();
+      this.audit.record(tx, ctx, {
         action: `card.${to.toLowerCase()}`,
         objectId: card.id,
         changes: { status: [before, to] },

@@ -1,6 +1,6 @@
+import { formatMoney } from '../../domain/common/money';
 import { LockMode } from '@mikro-orm/core';
-import type { Knex } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
+import type { FilterQuery, Knex } from '@mikro-orm/postgresql';
 import { buildOffer } from '../../domain/applications/offer';
 import {
   approveReferred,
@@ -19,11 +19,17 @@ import type { Tx } from '../../db/transactions';
 import { DomainError, FieldErrors, UserErrorCode, forbidden } from '../../lib/errors';
 import { localId, toGlobalId } from '../../lib/global-id';
 import { uuidv7 } from '../../lib/ids';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../schema/common/connection';
-import { requireViewer, type RequestContext } from '../../server/context';
+import { findPage, mapConnection, type Connection, type PageArgs } from '../common/pagination';
+import { requireViewer, type RequestScope } from '../common/request-scope';
 import { EventType, type NewEvent } from '../../subscriptions/common/topics';
-import type { Services } from '..';
 import { applicationView, decisionView, type ApplicationView, type DecisionView } from './application-view';
+import type { Config } from '../../config';
+import type { Clock } from '../../lib/clock';
+import type { Transactions } from '../../db/transactions';
+import type { RateLimiter } from '../identity/rate-limiter';
+import type { AuditService } from '../common/audit.service';
+import type { IdempotencyService } from '../common/idempotency.service';
+import type { NotificationService } from '../notifications/notification.service';
 
 export const APPLICATION_TYPE = 'Application';
 
@@ -123,8 +129,6 @@ function validate(input: ApplicantInput, purpose: string | undefined): void {
 }
 
 /** "$1,234.56" (by hand: Intl formatting costs more than the whole decision). */
-const money = (cents: number) => `$${(cents / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
-
 /**
  * Offers are pure functions of (product, amount, APR, term, start date): the schedule and
  * the Appendix J solve are memoised, since many applicants ask for the same round amounts.
@@ -149,7 +153,7 @@ function decisionMessage(
 ) {
   const after = reviewed ? ' after review' : '';
   if (d.outcome === 'APPROVED') {
-    const amount = money(d.approvedAmount!);
+    const amount = formatMoney(d.approvedAmount!);
     return {
       kind: NotificationKind.APPLICATION_APPROVED,
       title: 'Your application is approved',
@@ -181,19 +185,28 @@ interface Decided {
  * user's application answers exactly like a missing one.
  */
 export class CreditApplicationService {
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly tx: Transactions,
+    private readonly knex: Knex,
+    private readonly rateLimiter: RateLimiter,
+    private readonly audit: AuditService,
+    private readonly idempotency: IdempotencyService,
+    private readonly notifications: NotificationService,
+  ) {}
 
   /** The decision an input would get, computed and stored nowhere. */
-  async simulate(ctx: RequestContext, input: SubmitApplicationInput): Promise<Decision> {
-    const { limits } = this.s.config;
-    const hits = await this.s.rateLimiter.hit(`simulate:addr:${ctx.ip}`, 60_000);
+  async simulate(ctx: RequestScope, input: SubmitApplicationInput): Promise<Decision> {
+    const { limits } = this.config;
+    const hits = await this.rateLimiter.hit(`simulate:addr:${ctx.ip}`, 60_000);
     if (hits > limits.simulationsPerMinute) {
       throw new DomainError(
         UserErrorCode.RATE_LIMITED,
         'Too many rate checks from this address. Try again in a minute.',
       );
     }
-    const applicant = applicantInput(input, this.s.clock.today());
+    const applicant = applicantInput(input, this.clock.today());
     validate(applicant, input.purpose);
     return decide(applicant);
   }
@@ -204,14 +217,14 @@ export class CreditApplicationService {
    * written by one statement: one round trip. With a key, the key is claimed first in the
    * same transaction, so a repeat returns the first application and stores nothing.
    */
-  async submit(ctx: RequestContext, input: SubmitApplicationInput): Promise<ApplicationView> {
+  async submit(ctx: RequestScope, input: SubmitApplicationInput): Promise<ApplicationView> {
     const viewer = requireViewer(ctx);
-    const today = this.s.clock.today();
+    const today = this.clock.today();
     const applicant = applicantInput(input, today);
     validate(applicant, input.purpose);
 
     const build = () => {
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       const app = Object.assign(new CreditApplication(), {
         applicantId: viewer.userId,
         product: input.product,
@@ -239,13 +252,13 @@ export class CreditApplicationService {
     if (key == null) {
       const { app, decided } = build();
       const view = applicationView(app, decided.view);
-      await multiInsert(this.knex(), this.insertSpecs(ctx, app, decided, view, false));
-      this.s.tx.eventsCommitted();
+      await multiInsert(this.knex, this.insertSpecs(ctx, app, decided, view, false));
+      this.tx.eventsCommitted();
       return view;
     }
 
-    const outcome = await this.s.tx.run(ctx.em, async (tx) => {
-      const claim = await this.s.idempotency.claim<{ applicationId: string }>(
+    const outcome = await this.tx.run(ctx.em, async (tx) => {
+      const claim = await this.idempotency.claim<{ applicationId: string }>(
         tx,
         viewer.userId,
         key,
@@ -261,7 +274,7 @@ export class CreditApplicationService {
         tx.em.getTransactionContext<Knex.Transaction>()!,
         this.insertSpecs(ctx, app, decided, view, false),
       );
-      await this.s.idempotency.complete(tx, viewer.userId, key, { applicationId: app.id });
+      await this.idempotency.complete(tx, viewer.userId, key, { applicationId: app.id });
       tx.wroteEvents = true;
       return { view };
     });
@@ -272,7 +285,7 @@ export class CreditApplicationService {
   }
 
   /** Changes a REFERRED application's data and decides again. */
-  async update(ctx: RequestContext, input: UpdateApplicationInput): Promise<ApplicationView> {
+  async update(ctx: RequestScope, input: UpdateApplicationInput): Promise<ApplicationView> {
     return this.transition(ctx, input.applicationId, 'owner', async (tx, app) => {
       if (app.status !== ApplicationStatus.REFERRED) {
         throw new DomainError(
@@ -297,7 +310,7 @@ export class CreditApplicationService {
           overdraftsLast90Days: input.alternativeData?.overdraftsLast90Days ?? app.overdraftsLast90Days,
         },
       };
-      const applicant = applicantInput(merged, this.s.clock.today());
+      const applicant = applicantInput(merged, this.clock.today());
       validate(applicant, input.purpose ?? undefined);
       const before = { amount: Number(app.amount), termMonths: app.termMonths, status: app.status };
       Object.assign(app, {
@@ -313,7 +326,7 @@ export class CreditApplicationService {
         bankAccountAgeMonths: applicant.bankAccountAgeMonths,
         overdraftsLast90Days: applicant.overdraftsLast90Days,
       });
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       const decided = this.automatedDecision(app.id, applicant, now);
       this.persistDecision(tx, decided);
       this.applyDecision(app, decided, now);
@@ -330,9 +343,9 @@ export class CreditApplicationService {
   }
 
   /** The applicant withdraws an application that is approved (offer not yet accepted) or under review. */
-  async cancel(ctx: RequestContext, applicationId: string): Promise<ApplicationView> {
+  async cancel(ctx: RequestScope, applicationId: string): Promise<ApplicationView> {
     return this.transition(ctx, applicationId, 'owner', async (tx, app, decision) => {
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       const live =
         app.status === ApplicationStatus.REFERRED ||
         (app.status === ApplicationStatus.APPROVED && !this.expired(app, now));
@@ -348,7 +361,7 @@ export class CreditApplicationService {
       app.updatedAt = now;
       app.version++;
       const view = applicationView(app, decision ? decisionView(decision) : null);
-      const n = this.s.notifications;
+      const n = this.notifications;
       n.notify(
         tx,
         app.applicantId,
@@ -360,7 +373,7 @@ export class CreditApplicationService {
         },
       );
       this.emitUpdated(tx, view);
-      this.s.audit.record(tx, ctx, {
+      this.audit.record(tx, ctx, {
         action: 'application.cancel',
         objectId: app.id,
         changes: { status: [before, app.status] },
@@ -370,7 +383,7 @@ export class CreditApplicationService {
   }
 
   /** An admin decides a REFERRED application: approve (grade E, counter-offer rule) or decline, with a note. */
-  async review(ctx: RequestContext, input: ReviewApplicationInput): Promise<ApplicationView> {
+  async review(ctx: RequestScope, input: ReviewApplicationInput): Promise<ApplicationView> {
     const viewer = requireViewer(ctx);
     if (!viewer.isAdmin) throw forbidden();
     const note = input.note.trim();
@@ -386,7 +399,7 @@ export class CreditApplicationService {
           ['input', 'applicationId'],
         );
       }
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       const applicant = this.applicantOf(app);
       const referred = this.asDomainDecision(current);
       const decision: Decision =
@@ -419,7 +432,7 @@ export class CreditApplicationService {
   }
 
   /** One application, for its applicant or an admin; null for anyone else, as for a missing id. */
-  async get(ctx: RequestContext, globalId: string): Promise<ApplicationView | null> {
+  async get(ctx: RequestScope, globalId: string): Promise<ApplicationView | null> {
     const viewer = requireViewer(ctx);
     const id = localId(globalId, APPLICATION_TYPE);
     if (!id) return null;
@@ -429,14 +442,14 @@ export class CreditApplicationService {
   }
 
   /** For a live event already authorised by its audience; fresh from the database. */
-  async loadForEvent(ctx: RequestContext, id: string): Promise<ApplicationView> {
+  async loadForEvent(ctx: RequestScope, id: string): Promise<ApplicationView> {
     ctx.loaders.applicationById.clear(id);
     const view = await this.load(ctx, id);
     if (!view) throw new Error(`application ${id} of an event is missing`);
     return view;
   }
 
-  async getDecision(ctx: RequestContext, id: string): Promise<DecisionView | null> {
+  async getDecision(ctx: RequestScope, id: string): Promise<DecisionView | null> {
     const viewer = requireViewer(ctx);
     const d = await ctx.em.findOne(CreditDecision, { id });
     if (!d) return null;
@@ -446,24 +459,20 @@ export class CreditApplicationService {
   }
 
   /** The caller's applications, newest first. */
-  listMine(ctx: RequestContext, userId: string, args: { first?: number | null; after?: string | null }) {
+  listMine(ctx: RequestScope, userId: string, args: { first?: number | null; after?: string | null }) {
     const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
     return this.page(ctx, { applicantId: userId }, args, 'desc');
   }
 
   /** The admin queue: every applicant's applications, oldest first (first come, first reviewed). */
-  queue(ctx: RequestContext, args: { status?: string | null; first?: number | null; after?: string | null }) {
+  queue(ctx: RequestScope, args: { status?: string | null; first?: number | null; after?: string | null }) {
     const viewer = requireViewer(ctx);
     if (!viewer.isAdmin) throw forbidden();
     return this.page(ctx, args.status ? { status: args.status } : {}, args, 'asc');
   }
 
   // ---- internals
-
-  private knex(): Knex {
-    return this.s.knex;
-  }
 
   private expired(app: CreditApplication, now: Date): boolean {
     return !!app.offerExpiresAt && app.offerExpiresAt.getTime() <= now.getTime();
@@ -486,7 +495,7 @@ export class CreditApplicationService {
         creditScore: app.creditScore,
         alternativeData: app,
       },
-      this.s.clock.today(),
+      this.clock.today(),
     );
   }
 
@@ -594,23 +603,23 @@ export class CreditApplicationService {
   /** Live event, notification and audit entry for a new decision, in the transaction. */
   private announce(
     tx: Tx,
-    ctx: RequestContext,
+    ctx: RequestScope,
     view: ApplicationView,
     decision: Decision,
     reviewed: boolean,
     audit: { action: string; changes: Record<string, unknown> },
   ): void {
     const m = decisionMessage(decision, reviewed);
-    this.s.notifications.notify(tx, view.applicantId, m.kind, m.title, m.body, {
+    this.notifications.notify(tx, view.applicantId, m.kind, m.title, m.body, {
       applicationId: toGlobalId(APPLICATION_TYPE, view.id),
     });
     this.emitUpdated(tx, view);
-    this.s.audit.record(tx, ctx, { action: audit.action, objectId: view.id, changes: audit.changes });
+    this.audit.record(tx, ctx, { action: audit.action, objectId: view.id, changes: audit.changes });
   }
 
   /** Every row a new application writes, for one multi-insert statement. */
   private insertSpecs(
-    ctx: RequestContext,
+    ctx: RequestScope,
     app: CreditApplication,
     decided: Decided,
     view: ApplicationView,
@@ -618,11 +627,11 @@ export class CreditApplicationService {
   ): InsertSpec[] {
     const v = decided.view;
     const m = decisionMessage(decided.decision, reviewed);
-    const note = this.s.notifications.build(app.applicantId, m.kind, m.title, m.body, {
+    const note = this.notifications.build(app.applicantId, m.kind, m.title, m.body, {
       applicationId: toGlobalId(APPLICATION_TYPE, app.id),
     });
     const outbox = [this.updatedEvent(view), note.event].map((e) => {
-      const row = this.s.tx.outboxRow(e);
+      const row = this.tx.outboxRow(e);
       return { ...row, audience: textArray(row.audience) };
     });
     return [
@@ -685,7 +694,7 @@ export class CreditApplicationService {
       {
         table: 'audit_entry',
         rows: [
-          this.s.audit.row(ctx, {
+          this.audit.row(ctx, {
             action: 'application.submit',
             objectId: app.id,
             changes: { product: app.product, amount: Number(app.amount), outcome: v.outcome, score: v.score },
@@ -701,7 +710,7 @@ export class CreditApplicationService {
    * serialise: the first wins, the others see its result and get INVALID_STATE.
    */
   private async transition(
-    ctx: RequestContext,
+    ctx: RequestScope,
     globalId: string,
     who: 'owner' | 'admin',
     work: (tx: Tx, app: CreditApplication, decision: CreditDecision | null) => Promise<ApplicationView>,
@@ -711,7 +720,7 @@ export class CreditApplicationService {
     const notFound = () =>
       new DomainError(UserErrorCode.NOT_FOUND, 'No such application.', ['input', 'applicationId']);
     if (!id) throw notFound();
-    return this.s.tx.run(ctx.em, async (tx) => {
+    return this.tx.run(ctx.em, async (tx) => {
       const app = await tx.em.findOne(CreditApplication, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!app) throw notFound();
       if (who === 'owner' && app.applicantId !== viewer.userId) throw notFound();
@@ -720,7 +729,7 @@ export class CreditApplicationService {
     });
   }
 
-  private async load(ctx: RequestContext, id: string): Promise<ApplicationView | null> {
+  private async load(ctx: RequestScope, id: string): Promise<ApplicationView | null> {
     const app = await ctx.loaders.applicationById.load(id);
     if (!app) return null;
     const decision = app.decisionId ? await ctx.loaders.decisionById.load(app.decisionId) : null;
@@ -728,32 +737,21 @@ export class CreditApplicationService {
   }
 
   private async page(
-    ctx: RequestContext,
-    where: Record<string, unknown>,
-    args: { first?: number | null; after?: string | null },
+    ctx: RequestScope,
+    where: FilterQuery<CreditApplication>,
+    args: PageArgs,
     order: 'asc' | 'desc',
   ): Promise<Connection<ApplicationView>> {
-    const size = pageSize(args.first);
-    const filter = { ...where };
-    if (args.after != null) {
-      const id = decodeCursor(args.after);
-      if (!id)
-        throw new GraphQLError('`after` is not a valid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
-      filter.id = order === 'desc' ? { $lt: id } : { $gt: id };
-    }
-    const [rows, total] = await Promise.all([
-      ctx.em.find(CreditApplication, filter, { orderBy: { id: order }, limit: size + 1 }),
-      ctx.em.count(CreditApplication, where),
-    ]);
-    const page = rows.slice(0, size);
+    const page = await findPage(ctx.em, CreditApplication, where, args, order);
+    const apps = page.edges.map((e) => e.node);
     const decisions = await ctx.loaders.decisionById.loadMany(
-      page.map((a) => a.decisionId).filter((x): x is string => !!x),
+      apps.map((a) => a.decisionId).filter((x): x is string => !!x),
     );
     const byId = new Map(
       decisions.filter((d): d is CreditDecision => d instanceof CreditDecision).map((d) => [d.id, d]),
     );
-    for (const a of page) ctx.loaders.applicationById.prime(a.id, a);
-    return toConnection(rows, size, total, args.after != null, (a) =>
+    for (const a of apps) ctx.loaders.applicationById.prime(a.id, a);
+    return mapConnection(page, (a) =>
       applicationView(
         a,
         a.decisionId && byId.has(a.decisionId) ? decisionView(byId.get(a.decisionId)!) : null,

@@ -12,7 +12,7 @@ import {
   PaymentAllocation,
   User,
 } from '../../entities';
-import type { RewardsSummary } from '../rewards/rewards.service';
+import type { RewardsSummary } from '../../domain/rewards/rewards';
 import type { LedgerService } from '../ledger/ledger.service';
 
 /**

@@ -6,10 +6,16 @@ import { NotificationKind } from '../../entities/notifications/notification.enti
 import { Role } from '../../entities/identity/user.entity';
 import { DomainError, FieldErrors, UserErrorCode, unauthenticated } from '../../lib/errors';
 import { uuidv7 } from '../../lib/ids';
-import type { RequestContext } from '../../server/context';
-import type { Services } from '..';
+import type { RequestScope } from '../common/request-scope';
 import { RateLimiterUnavailable, type SignInAdmission } from './rate-limiter';
 import { TokenService } from './token.service';
+import type { Config } from '../../config';
+import type { Clock } from '../../lib/clock';
+import type { Transactions } from '../../db/transactions';
+import type { RateLimiter } from './rate-limiter';
+import type { SessionService } from './session.service';
+import type { AuditService } from '../common/audit.service';
+import type { NotificationService } from '../notifications/notification.service';
 
 export interface SignUpInput {
   email: string;
@@ -40,7 +46,16 @@ export class AuthService {
   /** Verified against when the email is unknown, so both cases take the same time. */
   private readonly dummyHash: Promise<string>;
 
-  constructor(private readonly s: Services) {
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly tx: Transactions,
+    private readonly rateLimiter: RateLimiter,
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationService,
+  ) {
     this.dummyHash = argon2.hash('not-a-real-password', HASH_OPTIONS);
   }
 
@@ -48,7 +63,7 @@ export class AuthService {
     return argon2.hash(password, HASH_OPTIONS);
   }
 
-  async signUp(ctx: RequestContext, input: SignUpInput): Promise<Session> {
+  async signUp(ctx: RequestScope, input: SignUpInput): Promise<Session> {
     const email = normalizeEmail(input.email);
     const name = input.name.trim();
     const roles = input.roles?.length ? [...new Set(input.roles)] : [Role.BORROWER];
@@ -66,20 +81,20 @@ export class AuthService {
 
     const passwordHash = await AuthService.hashPassword(input.password);
     try {
-      return await this.s.tx.run(ctx.em, async (tx) => {
-        const now = this.s.clock.now();
+      return await this.tx.run(ctx.em, async (tx) => {
+        const now = this.clock.now();
         const user = tx.em.create(User, { email, name, passwordHash, roles, createdAt: now, updatedAt: now });
         tx.em.persist(user);
         await tx.em.flush();
         const session = await this.openSession(tx.em, user);
-        this.s.notifications.notify(
+        this.notifications.notify(
           tx,
           user.id,
           NotificationKind.WELCOME,
           'Welcome',
           `Welcome, ${name}. Your account is ready.`,
         );
-        this.s.audit.record(tx, ctx, {
+        this.audit.record(tx, ctx, {
           action: 'user.sign_up',
           objectId: user.id,
           actorId: user.id,
@@ -106,15 +121,15 @@ export class AuthService {
    * minutes, even for the right password; a success forgets the failures. With Redis
    * configured but unreachable, sign-in is refused rather than counted per instance.
    */
-  async signIn(ctx: RequestContext, input: SignInInput): Promise<Session> {
-    const { limits: l } = this.s.config;
+  async signIn(ctx: RequestScope, input: SignInInput): Promise<Session> {
+    const { limits: l } = this.config;
     const limits = {
       failuresPerEmail: l.signInFailuresPerEmail,
       attemptsPerAddress: l.signInAttemptsPerAddress,
       windowMs: l.signInWindowMs,
     };
     const email = normalizeEmail(input.email);
-    const limiter = this.s.rateLimiter;
+    const limiter = this.rateLimiter;
 
     let admission: SignInAdmission;
     try {
@@ -143,9 +158,9 @@ export class AuthService {
       throw new DomainError(UserErrorCode.INVALID_CREDENTIALS, 'Email or password is incorrect.');
     }
     await limiter.signInSucceeded(email, admission.attempt);
-    return this.s.tx.run(ctx.em, async (tx) => {
+    return this.tx.run(ctx.em, async (tx) => {
       const session = await this.openSession(tx.em, user);
-      this.s.audit.record(tx, ctx, { action: 'user.sign_in', objectId: user.id, actorId: user.id });
+      this.audit.record(tx, ctx, { action: 'user.sign_in', objectId: user.id, actorId: user.id });
       return session;
     });
   }
@@ -155,9 +170,9 @@ export class AuthService {
    * else's hands: the whole session is revoked, and that revocation is committed even
    * though the call fails.
    */
-  async refresh(ctx: RequestContext, token: string): Promise<Omit<Session, 'user'>> {
+  async refresh(ctx: RequestScope, token: string): Promise<Omit<Session, 'user'>> {
     const hash = TokenService.hash(token);
-    const outcome = await this.s.tx.run(ctx.em, async (tx) => {
+    const outcome = await this.tx.run(ctx.em, async (tx) => {
       const row = await tx.em.findOne(
         RefreshToken,
         { tokenHash: hash },
@@ -171,7 +186,7 @@ export class AuthService {
           { familyId: row.familyId, revokedAt: null },
           { revokedAt: now },
         );
-        this.s.audit.record(tx, ctx, {
+        this.audit.record(tx, ctx, {
           action: 'session.reuse_detected',
           objectId: row.familyId,
           actorId: row.userId,
@@ -181,7 +196,7 @@ export class AuthService {
       const user = await tx.em.findOne(User, { id: row.userId, deletedAt: null });
       if (!user) return { ok: false as const, revoked: null };
       row.usedAt = now;
-      const next = this.s.tokens.newRefreshToken();
+      const next = this.tokens.newRefreshToken();
       tx.em.persist(
         tx.em.create(RefreshToken, {
           userId: row.userId,
@@ -191,11 +206,11 @@ export class AuthService {
           expiresAt: this.refreshExpiry(),
         }),
       );
-      const accessToken = await this.s.tokens.issueAccess(user.id, user.roles, row.familyId);
+      const accessToken = await this.tokens.issueAccess(user.id, user.roles, row.familyId);
       return { ok: true as const, accessToken, refreshToken: next.token };
     });
     if (!outcome.ok) {
-      if (outcome.revoked) this.s.sessions.announceEnded([outcome.revoked]);
+      if (outcome.revoked) this.sessions.announceEnded([outcome.revoked]);
       throw new DomainError(UserErrorCode.INVALID_TOKEN, 'This session has ended. Sign in again.', [
         'input',
         'refreshToken',
@@ -208,22 +223,22 @@ export class AuthService {
    * Ends the caller's session: every refresh token of its family stops working, its access
    * tokens are refused from now on, and its WebSockets on every instance are closed (4401).
    */
-  async signOut(ctx: RequestContext): Promise<void> {
+  async signOut(ctx: RequestScope): Promise<void> {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
-    await this.s.tx.run(ctx.em, async (tx) => {
+    await this.tx.run(ctx.em, async (tx) => {
       await tx.em.nativeUpdate(
         RefreshToken,
         { familyId: viewer.sessionId, userId: viewer.userId, revokedAt: null },
         { revokedAt: new Date() },
       );
-      this.s.audit.record(tx, ctx, {
+      this.audit.record(tx, ctx, {
         action: 'user.sign_out',
         objectId: viewer.sessionId,
         actorId: viewer.userId,
       });
     });
-    this.s.sessions.announceEnded([viewer.sessionId]);
+    this.sessions.announceEnded([viewer.sessionId]);
   }
 
   /** Command-line bootstrap of an administrator (never reachable through the API). */
@@ -237,9 +252,9 @@ export class AuthService {
     if (!EMAIL.test(normalized)) throw new Error('invalid email');
     if (password.length < 12) throw new Error('admin passwords need at least 12 characters');
     const passwordHash = await AuthService.hashPassword(password);
-    return this.s.tx.run(em, async (tx) => {
+    return this.tx.run(em, async (tx) => {
       const existing = await tx.em.findOne(User, { email: normalized });
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       const user =
         existing ??
         tx.em.create(User, {
@@ -254,7 +269,7 @@ export class AuthService {
       if (!user.roles.includes(Role.ADMIN)) user.roles = [...user.roles, Role.ADMIN];
       tx.em.persist(user);
       await tx.em.flush();
-      this.s.audit.record(tx, null, {
+      this.audit.record(tx, null, {
         action: 'user.make_admin',
         objectId: user.id,
         changes: { roles: user.roles },
@@ -264,12 +279,12 @@ export class AuthService {
   }
 
   private refreshExpiry(): Date {
-    return new Date(Date.now() + this.s.config.refreshTokenTtlDays * 86_400_000);
+    return new Date(Date.now() + this.config.refreshTokenTtlDays * 86_400_000);
   }
 
   private async openSession(em: EntityManager, user: User): Promise<Session> {
     const familyId = uuidv7();
-    const refresh = this.s.tokens.newRefreshToken();
+    const refresh = this.tokens.newRefreshToken();
     em.persist(
       em.create(RefreshToken, {
         userId: user.id,
@@ -279,7 +294,7 @@ export class AuthService {
         expiresAt: this.refreshExpiry(),
       }),
     );
-    const accessToken = await this.s.tokens.issueAccess(user.id, user.roles, familyId);
+    const accessToken = await this.tokens.issueAccess(user.id, user.roles, familyId);
     return { accessToken, refreshToken: refresh.token, user };
   }
 }

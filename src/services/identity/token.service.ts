@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { Role } from '../../entities/identity/user.entity';
-import type { Authenticated } from '../../server/context';
+import type { Authenticated } from '../common/request-scope';
 
 const ISSUER = 'credit-platform';
 const ROLES = new Set<string>(Object.values(Role));

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { accountLedger, accountLedgerRows, type Posting } from '../../domain/ledger/ledger';
 import { JournalEntry, JournalLine, LedgerAccount } from '../../entities';
 import type { Tx } from '../../db/transactions';
-import type { Services } from '..';
+import type { Clock } from '../../lib/clock';
 
 export interface TrialBalance {
   totalDebits: number;
@@ -15,7 +15,7 @@ export interface TrialBalance {
  * refuses to commit an unbalanced entry. Balances shown by the API come from here.
  */
 export class LedgerService {
-  constructor(private readonly s: Services) {}
+  constructor(private readonly clock: Clock) {}
 
   post(tx: Tx, p: Posting, ref: { creditAccountId?: string | null; refId?: string | null } = {}): void {
     const entry = tx.em.create(JournalEntry, {
@@ -23,7 +23,7 @@ export class LedgerService {
       memo: p.memo,
       creditAccountId: ref.creditAccountId ?? null,
       refId: ref.refId ?? null,
-      createdAt: this.s.clock.now(),
+      createdAt: this.clock.now(),
     });
     tx.em.persist(entry);
     for (const l of p.lines)

@@ -1,13 +1,14 @@
-import type { RequestContext } from '../../server/context';
+import type { RequestScope } from '../common/request-scope';
 import { Notification } from '../../entities';
 import type { NotificationKind } from '../../entities/notifications/notification.entity';
 import type { Tx } from '../../db/transactions';
-import type { Services } from '..';
 import { DomainError, UserErrorCode, unauthenticated } from '../../lib/errors';
 import { localId, toGlobalId } from '../../lib/global-id';
 import { EventType, type NewEvent } from '../../subscriptions/common/topics';
-import { decodeCursor, pageSize, toConnection, type Connection } from '../../schema/common/connection';
-import { GraphQLError } from 'graphql';
+import { findPage, mapConnection, type Connection } from '../common/pagination';
+import type { Clock } from '../../lib/clock';
+import type { Transactions } from '../../db/transactions';
+import type { AuditService } from '../common/audit.service';
 
 export const NOTIFICATION_TYPE = 'Notification';
 
@@ -33,7 +34,11 @@ export const notificationView = (n: Notification): NotificationView => ({
 });
 
 export class NotificationService {
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Stores a notification and announces it live, in the caller's transaction. */
   notify(
@@ -50,7 +55,7 @@ export class NotificationService {
       title,
       body,
       data: data ?? null,
-      createdAt: this.s.clock.now(),
+      createdAt: this.clock.now(),
     });
     tx.em.persist(n);
     tx.emit(this.event(n));
@@ -65,7 +70,7 @@ export class NotificationService {
       title,
       body,
       data: data ?? null,
-      createdAt: this.s.clock.now(),
+      createdAt: this.clock.now(),
     });
     const row = {
       id: n.id,
@@ -97,30 +102,24 @@ export class NotificationService {
   }
 
   /** The caller's notifications, newest first. */
+  /** One notification, for its recipient or an admin; null when absent or someone else's. */
+  async get(ctx: RequestScope, id: string): Promise<NotificationView | null> {
+    const n = await ctx.em.findOne(Notification, { id });
+    if (!n || (n.userId !== ctx.viewer?.userId && !ctx.viewer?.isAdmin)) return null;
+    return notificationView(n);
+  }
+
   async list(
-    ctx: RequestContext,
+    ctx: RequestScope,
     userId: string,
     args: { first?: number | null; after?: string | null; unreadOnly?: boolean | null },
   ): Promise<Connection<NotificationView>> {
-    const size = pageSize(args.first);
-    const where: Record<string, unknown> = { userId };
-    if (args.unreadOnly) where.readAt = null;
-    const countWhere = { ...where };
-    if (args.after != null) {
-      const id = decodeCursor(args.after);
-      if (!id)
-        throw new GraphQLError('`after` is not a valid cursor.', { extensions: { code: 'BAD_USER_INPUT' } });
-      where.id = { $lt: id };
-    }
-    const [rows, total] = await Promise.all([
-      ctx.em.find(Notification, where, { orderBy: { id: 'desc' }, limit: size + 1 }),
-      ctx.em.count(Notification, countWhere),
-    ]);
-    return toConnection(rows, size, total, args.after != null, notificationView);
+    const where = args.unreadOnly ? { userId, readAt: null } : { userId };
+    return mapConnection(await findPage(ctx.em, Notification, where, args), notificationView);
   }
 
   /** Marks the caller's notifications read. An id that is not the caller's changes nothing and is reported. */
-  async markRead(ctx: RequestContext, globalIds: string[]): Promise<NotificationView[]> {
+  async markRead(ctx: RequestScope, globalIds: string[]): Promise<NotificationView[]> {
     const viewer = ctx.viewer;
     if (!viewer) throw unauthenticated();
     const ids = globalIds.map((g) => localId(g, NOTIFICATION_TYPE));
@@ -139,13 +138,13 @@ export class NotificationService {
         })),
       );
     }
-    await this.s.tx.run(ctx.em, async (tx) => {
-      const now = this.s.clock.now();
+    await this.tx.run(ctx.em, async (tx) => {
+      const now = this.clock.now();
       const unread = rows.filter((r) => !r.readAt).map((r) => r.id);
       if (!unread.length) return;
       await tx.em.nativeUpdate(Notification, { id: { $in: unread }, readAt: null }, { readAt: now });
       for (const r of rows) r.readAt ??= now;
-      this.s.audit.record(tx, ctx, {
+      this.audit.record(tx, ctx, {
         action: 'notification.mark_read',
         objectId: viewer.userId,
         changes: { ids: unread },

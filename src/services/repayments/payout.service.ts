@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { disbursementPosting, returnPayoutPosting } from '../../domain/ledger/ledger';
-import { formatCents } from '../../domain/common/money';
+import { formatMoney } from '../../domain/common/money';
 import { CreditAccount, Disbursement } from '../../entities';
 import { AccountKind, AccountStatus } from '../../entities/accounts/credit-account.entity';
 import { NotificationKind } from '../../entities/notifications/notification.entity';
@@ -9,12 +9,20 @@ import { DisbursementKind } from '../../entities/repayments/disbursement.entity'
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
-import { requireViewer, type RequestContext } from '../../server/context';
-import type { Services } from '..';
+import { type RequestScope } from '../common/request-scope';
 import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
 import { askGateway, type GatewayResult } from './payment-gateway';
-
-const money = (c: number) => `$${formatCents(c)}`;
+import type { Config } from '../../config';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import type { Transactions } from '../../db/transactions';
+import type { AuditService } from '../common/audit.service';
+import type { IdempotentMutations } from '../common/idempotent-mutation';
+import type { NotificationService } from '../notifications/notification.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { CreditAccountService } from '../accounts/credit-account.service';
+import type { InstallmentPlanService } from '../accounts/installment-plan.service';
+import type { PaymentGateway } from './payment-gateway';
 
 /**
  * Money paid out to an account's owner through the gateway: a platform loan's principal
@@ -23,27 +31,25 @@ const money = (c: number) => `$${formatCents(c)}`;
  * asked after the commit with the record's id as its idempotency key, settled with the answer.
  */
 export class PayoutService {
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+    private readonly mutations: IdempotentMutations,
+    private readonly notifications: NotificationService,
+    private readonly ledger: LedgerService,
+    private readonly accounts: CreditAccountService,
+    private readonly plans: InstallmentPlanService,
+    private readonly gateway: PaymentGateway,
+  ) {}
 
   /** Pays out a platform loan: its schedule starts on the day the payout succeeds. */
-  async requestDisbursement(ctx: RequestContext, input: { accountId: string; idempotencyKey: string }) {
-    const viewer = requireViewer(ctx);
-    const { id } = await this.s.tx.run(ctx.em, async (tx) => {
-      const claim = await this.s.idempotency.claim<{ disbursementId: string }>(
-        tx,
-        viewer.userId,
-        input.idempotencyKey,
-        'requestDisbursement',
-        { ...input },
-      );
-      if (claim.replay) return { id: claim.result.disbursementId };
-      const account = await this.s.accounts.ownAccount(
-        ctx,
-        tx,
-        input.accountId,
-        ['input', 'accountId'],
-        true,
-      );
+  async requestDisbursement(ctx: RequestScope, input: { accountId: string; idempotencyKey: string }) {
+    const call = { operation: 'requestDisbursement', key: input.idempotencyKey, input };
+    const { stored } = await this.mutations.run(ctx, call, async (tx) => {
+      const account = await this.accounts.ownAccount(ctx, tx, input.accountId, ['input', 'accountId'], true);
       if (
         account.kind !== AccountKind.PERSONAL_LOAN ||
         account.fundingSource !== 'PLATFORM' ||
@@ -72,21 +78,20 @@ export class PayoutService {
         kind: DisbursementKind.LOAN,
         amount: Number(account.creditLimit),
         status: 'PENDING',
-        createdAt: this.s.clock.now(),
+        createdAt: this.clock.now(),
         attemptedAt: new Date(),
       });
       tx.em.persist(d);
-      this.s.audit.record(tx, ctx, {
+      this.audit.record(tx, ctx, {
         action: 'account.disburse',
         objectId: account.id,
         changes: { disbursementId: d.id, amount: d.amount, status: 'PENDING' },
       });
-      await this.s.idempotency.complete(tx, viewer.userId, input.idempotencyKey, { disbursementId: d.id });
-      return { id: d.id };
+      return { stored: { disbursementId: d.id } };
     });
-    await this.pay(ctx.em, id);
+    await this.pay(ctx.em, stored.disbursementId);
     const em = ctx.em.fork();
-    const d = await em.findOneOrFail(Disbursement, { id });
+    const d = await em.findOneOrFail(Disbursement, { id: stored.disbursementId });
     return { disbursement: d, account: await em.findOneOrFail(CreditAccount, { id: d.accountId }) };
   }
 
@@ -102,7 +107,7 @@ export class PayoutService {
       sourceId,
       amount,
       status: 'PENDING',
-      createdAt: this.s.clock.now(),
+      createdAt: this.clock.now(),
       attemptedAt: new Date(),
     });
     tx.em.persist(d);
@@ -114,11 +119,11 @@ export class PayoutService {
     const d = await em.fork().findOne(Disbursement, { id });
     if (!d || d.status !== 'PENDING') return;
     const answer = await askGateway(
-      () => this.s.gateway.payout({ accountId: d.accountId, amount: Number(d.amount), reference: d.id }),
-      this.s.config.gatewayTimeoutMs,
+      () => this.gateway.payout({ accountId: d.accountId, amount: Number(d.amount), reference: d.id }),
+      this.config.gatewayTimeoutMs,
     );
     if (answer) await this.settle(em, d.id, d.accountId, answer);
-    else this.s.log.warn({ disbursementId: id }, 'gateway did not answer in time; payout stays PENDING');
+    else this.log.warn({ disbursementId: id }, 'gateway did not answer in time; payout stays PENDING');
   }
 
   async recoverPending(em: EntityManager, olderThanMs: number): Promise<number> {
@@ -141,7 +146,7 @@ export class PayoutService {
     accountId: string,
     answer: GatewayResult,
   ): Promise<void> {
-    await this.s.tx.run(em.fork(), async (tx) => {
+    await this.tx.run(em.fork(), async (tx) => {
       const account = await tx.em.findOneOrFail(
         CreditAccount,
         { id: accountId },
@@ -149,7 +154,7 @@ export class PayoutService {
       );
       const d = await tx.em.findOneOrFail(Disbursement, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (d.status !== 'PENDING') return;
-      const now = this.s.clock.now();
+      const now = this.clock.now();
       d.status = answer.ok ? 'SUCCEEDED' : 'FAILED';
       d.failureReason = answer.ok ? null : answer.reason;
       d.settledAt = now;
@@ -157,49 +162,49 @@ export class PayoutService {
       const data = { accountId: toGlobalId(ACCOUNT_TYPE, account.id) };
       if (d.kind === DisbursementKind.RETURN) {
         if (answer.ok)
-          this.s.ledger.post(tx, returnPayoutPosting(amount), { creditAccountId: account.id, refId: d.id });
-        this.s.notifications.notify(
+          this.ledger.post(tx, returnPayoutPosting(amount), { creditAccountId: account.id, refId: d.id });
+        this.notifications.notify(
           tx,
           account.ownerId,
           answer.ok ? NotificationKind.MONEY_RETURNED : NotificationKind.DISBURSEMENT_FAILED,
           answer.ok ? 'Money returned' : 'We could not return your money',
           answer.ok
-            ? `${money(amount)} you had already paid has been sent back to your bank account.`
-            : `We could not send ${money(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
+            ? `${formatMoney(amount)} you had already paid has been sent back to your bank account.`
+            : `We could not send ${formatMoney(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
           data,
         );
         return;
       }
       if (answer.ok) {
         if (account.status === AccountStatus.PENDING_DISBURSEMENT) {
-          this.s.purchases.createMonthlyPlan(
+          this.plans.createMonthlyPlan(
             tx,
             account,
             amount,
             account.aprBp,
             account.termMonths!,
-            this.s.clock.today(),
+            this.clock.today(),
             null,
           );
           account.status = AccountStatus.ACTIVE;
           account.updatedAt = now;
         }
-        this.s.ledger.post(tx, disbursementPosting(account.id, amount), {
+        this.ledger.post(tx, disbursementPosting(account.id, amount), {
           creditAccountId: account.id,
           refId: d.id,
         });
       }
-      this.s.notifications.notify(
+      this.notifications.notify(
         tx,
         account.ownerId,
         answer.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
         answer.ok ? 'Your loan is on its way' : 'Disbursement failed',
         answer.ok
-          ? `${money(amount)} has been sent to you. Your first payment is due in a month.`
+          ? `${formatMoney(amount)} has been sent to you. Your first payment is due in a month.`
           : 'We could not send the money. Please try again.',
         data,
       );
-      this.s.audit.record(tx, null, {
+      this.audit.record(tx, null, {
         action: 'account.disburse.settle',
         objectId: account.id,
         actorId: account.ownerId,

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { addDays, lateFee } from '../../domain/common/amortization';
 import { chargeOffPosting, interestPosting, lateFeePosting } from '../../domain/ledger/ledger';
-import { formatCents } from '../../domain/common/money';
+import { formatMoney } from '../../domain/common/money';
 import { CardTransaction, CreditAccount, CreditApplication } from '../../entities';
 import { AccountStatus } from '../../entities/accounts/credit-account.entity';
 import { ApplicationStatus } from '../../entities/applications/credit-application.entity';
@@ -15,10 +15,16 @@ import {
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import { toGlobalId } from '../../lib/global-id';
 import type { Tx } from '../../db/transactions';
-import type { Services } from '..';
 import { APPLICATION_TYPE, applicationUpdatedEvent } from '../applications/credit-application.service';
 import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
-import type { Owed } from '../repayments/repayment.service';
+import type { Owed, PaymentApplicationService } from '../repayments/payment-application.service';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import type { Transactions } from '../../db/transactions';
+import type { AuditService } from '../common/audit.service';
+import type { NotificationService } from '../notifications/notification.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { InstallmentPlanService } from '../accounts/installment-plan.service';
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -54,8 +60,6 @@ const OPEN = new Set<string>([
   InstallmentStatus.LATE,
 ]);
 const unpaid = (i: Installment) => Number(i.principal) + Number(i.interest) + Number(i.fee) - Number(i.paid);
-const money = (c: number) => `$${formatCents(c)}`;
-
 /**
  * The daily job for one business day (SPEC section 5). Its claim on the day is a lease in
  * `daily_job_run`: one instance at a time works on a day, a run that crashed or failed is
@@ -67,7 +71,16 @@ const money = (c: number) => `$${formatCents(c)}`;
 export class DailyJobService {
   private stopping = false;
 
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+    private readonly notifications: NotificationService,
+    private readonly ledger: LedgerService,
+    private readonly plans: InstallmentPlanService,
+    private readonly application: PaymentApplicationService,
+  ) {}
 
   /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
   stop(): void {
@@ -75,7 +88,7 @@ export class DailyJobService {
   }
 
   /** Runs the job for `day` unless it already ran or another instance holds it. `asOf` is the business instant it runs at. */
-  async run(em: EntityManager, day: string, asOf: Date = this.s.clock.at(day)): Promise<DailyJobSummary> {
+  async run(em: EntityManager, day: string, asOf: Date = this.clock.at(day)): Promise<DailyJobSummary> {
     const summary: DailyJobSummary = {
       ran: false,
       interestRecognized: 0,
@@ -111,7 +124,7 @@ export class DailyJobService {
       let renewedAt = Date.now();
       for (const { account_id } of accounts) {
         if (this.stopping) throw new DailyJobInterrupted(day);
-        await this.s.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
+        await this.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
         if (Date.now() - renewedAt > LEASE_MS / 3) {
           await this.renew(em, day, attempt);
           renewedAt = Date.now();
@@ -135,7 +148,7 @@ export class DailyJobService {
         .catch(() => undefined);
       throw err;
     }
-    this.s.log.info({ day, attempt, ...summary }, 'daily job');
+    this.log.info({ day, attempt, ...summary }, 'daily job');
     return summary;
   }
 
@@ -159,17 +172,17 @@ export class DailyJobService {
       { id: accountId },
       { lockMode: LockMode.PESSIMISTIC_WRITE },
     );
-    const owed = await this.s.repayments.loadOwed(tx.em, account.id);
+    const owed = await this.application.loadOwed(tx.em, account.id);
     const plans = new Map(owed.plans.map((p) => [p.id, p]));
     const notifyAccount = (kind: NotificationKind, title: string, body: string) =>
-      this.s.notifications.notify(tx, account.ownerId, kind, title, body, {
+      this.notifications.notify(tx, account.ownerId, kind, title, body, {
         accountId: toGlobalId(ACCOUNT_TYPE, account.id),
       });
 
     // Scheduled interest becomes income on its due date.
     for (const i of owed.installments) {
       if (i.dueDate > day || i.interestRecognized || Number(i.interest) <= 0) continue;
-      this.s.ledger.post(tx, interestPosting(account.id, Number(i.interest)), {
+      this.ledger.post(tx, interestPosting(account.id, Number(i.interest)), {
         creditAccountId: account.id,
         refId: i.id,
       });
@@ -189,7 +202,7 @@ export class DailyJobService {
           { id: plan.sourceTransactionId! },
           { lockMode: LockMode.PESSIMISTIC_WRITE },
         );
-        const monthly = this.s.purchases.convertBill(
+        const monthly = this.plans.convertBill(
           tx,
           account,
           t,
@@ -201,7 +214,7 @@ export class DailyJobService {
         notifyAccount(
           NotificationKind.PURCHASE_CONVERTED,
           'Purchase split into installments',
-          `${t.merchantName} ${money(Number(monthly.principal))} was not paid within 45 days and is now ${AUTO_CONVERSION_MONTHS} monthly payments.`,
+          `${t.merchantName} ${formatMoney(Number(monthly.principal))} was not paid within 45 days and is now ${AUTO_CONVERSION_MONTHS} monthly payments.`,
         );
       }
     }
@@ -216,18 +229,18 @@ export class DailyJobService {
       if (Number(i.fee) !== 0) continue;
       const fee = lateFee(Number(i.principal) + Number(i.interest));
       i.fee = fee;
-      this.s.ledger.post(tx, lateFeePosting(account.id, fee), { creditAccountId: account.id, refId: i.id });
+      this.ledger.post(tx, lateFeePosting(account.id, fee), { creditAccountId: account.id, refId: i.id });
       summary.lateFees++;
       notifyAccount(
         NotificationKind.PAYMENT_LATE,
         'Payment late',
-        `Installment ${i.number} (due ${i.dueDate}) is late; a late fee of ${money(fee)} was added.`,
+        `Installment ${i.number} (due ${i.dueDate}) is late; a late fee of ${formatMoney(fee)} was added.`,
       );
     }
 
     // Days past due from the oldest unpaid due installment; charge-off at 120 days.
     if (account.status !== AccountStatus.ACTIVE) return;
-    this.s.repayments.refreshDelinquency(account, owed, day);
+    this.application.refreshDelinquency(account, owed, day);
     if (account.daysPastDue >= CHARGE_OFF_DAYS && account.status === AccountStatus.ACTIVE) {
       await this.chargeOff(tx, account, owed);
       summary.chargeOffs++;
@@ -244,7 +257,7 @@ export class DailyJobService {
       notifyAccount(
         NotificationKind.PAYMENT_DUE,
         'Payment due soon',
-        `${money(unpaid(i))} is due on ${i.dueDate}.`,
+        `${formatMoney(unpaid(i))} is due on ${i.dueDate}.`,
       );
     }
   }
@@ -252,8 +265,8 @@ export class DailyJobService {
   /** Writes off what the account still owes, from the ledger, and closes it for spending. */
   private async chargeOff(tx: Tx, account: CreditAccount, owed: Owed): Promise<void> {
     await tx.em.flush(); // today's interest and fees are part of what is written off
-    const receivable = (await this.s.ledger.receivables(tx.em, [account.id])).get(account.id)!;
-    this.s.ledger.post(
+    const receivable = (await this.ledger.receivables(tx.em, [account.id])).get(account.id)!;
+    this.ledger.post(
       tx,
       chargeOffPosting(account.id, {
         fee: receivable.fees,
@@ -274,7 +287,7 @@ export class DailyJobService {
         'run',
         tx.em.getTransactionContext(),
       );
-    this.s.notifications.notify(
+    this.notifications.notify(
       tx,
       account.ownerId,
       NotificationKind.ACCOUNT_CHARGED_OFF,
@@ -282,7 +295,7 @@ export class DailyJobService {
       `Your account is ${account.daysPastDue} days past due and has been charged off.`,
       { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
     );
-    this.s.audit.record(tx, null, {
+    this.audit.record(tx, null, {
       action: 'account.charge_off',
       objectId: account.id,
       changes: { daysPastDue: account.daysPastDue, ...receivable },
@@ -291,7 +304,7 @@ export class DailyJobService {
 
   /** Approvals whose offer lapsed: EXPIRED (acceptance was already refused from the instant it lapsed). */
   private async expireOffers(em: EntityManager, asOf: Date): Promise<number> {
-    return this.s.tx.run(em.fork(), async (tx) => {
+    return this.tx.run(em.fork(), async (tx) => {
       const apps = await tx.em.find(
         CreditApplication,
         { status: ApplicationStatus.APPROVED, offerExpiresAt: { $lte: asOf } },
@@ -302,7 +315,7 @@ export class DailyJobService {
         app.updatedAt = asOf;
         app.version++;
         tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
-        this.s.notifications.notify(
+        this.notifications.notify(
           tx,
           app.applicantId,
           NotificationKind.OFFER_EXPIRED,
@@ -312,7 +325,7 @@ export class DailyJobService {
             applicationId: toGlobalId(APPLICATION_TYPE, app.id),
           },
         );
-        this.s.audit.record(tx, null, {
+        this.audit.record(tx, null, {
           action: 'application.expire',
           objectId: app.id,
           changes: { status: ['APPROVED', 'EXPIRED'] },

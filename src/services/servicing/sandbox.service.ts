@@ -2,8 +2,12 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SandboxClockRow } from '../../entities';
 import { DomainError, UserErrorCode, forbidden, unauthenticated } from '../../lib/errors';
-import type { RequestContext } from '../../server/context';
-import type { Services } from '..';
+import type { RequestScope } from '../common/request-scope';
+import type { Config } from '../../config';
+import type { Clock } from '../../lib/clock';
+import type { Transactions } from '../../db/transactions';
+import type { AuditService } from '../common/audit.service';
+import type { DailyJobService } from './daily-job.service';
 
 const DAY = 86_400_000;
 
@@ -13,25 +17,32 @@ const DAY = 86_400_000;
  * daily job for every day crossed. Refused in production.
  */
 export class SandboxService {
-  constructor(private readonly s: Services) {}
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly tx: Transactions,
+    private readonly audit: AuditService,
+    private readonly dailyJob: DailyJobService,
+  ) {}
 
   private advancing = false;
 
   async load(em: EntityManager): Promise<void> {
     if (this.advancing) return;
     const row = await em.fork().findOne(SandboxClockRow, { id: 1 });
-    if (row && this.s.config.sandbox) this.s.clock.setOffset(Number(row.offsetMs));
+    if (row && this.config.sandbox) this.clock.setOffset(Number(row.offsetMs));
   }
 
-  clock(ctx: RequestContext) {
+  /** The business date and time, for a signed-in caller. */
+  now(ctx: RequestScope) {
     if (!ctx.viewer) throw unauthenticated();
-    return { today: this.s.clock.today(), now: this.s.clock.now() };
+    return { today: this.clock.today(), now: this.clock.now() };
   }
 
-  async advance(ctx: RequestContext, days: number) {
+  async advance(ctx: RequestScope, days: number) {
     if (!ctx.viewer) throw unauthenticated();
     if (!ctx.viewer.isAdmin) throw forbidden();
-    if (!this.s.config.sandbox)
+    if (!this.config.sandbox)
       throw new DomainError(UserErrorCode.SANDBOX_ONLY, 'The clock only moves in the sandbox.');
     if (!Number.isInteger(days) || days < 1 || days > 3650) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'Advance by 1 to 3650 days.', ['input', 'days']);
@@ -43,11 +54,11 @@ export class SandboxService {
     } finally {
       this.advancing = false;
     }
-    return this.clock(ctx);
+    return this.now(ctx);
   }
 
-  private async advanceLocked(ctx: RequestContext, days: number): Promise<void> {
-    await this.s.tx.run(ctx.em, async (tx) => {
+  private async advanceLocked(ctx: RequestScope, days: number): Promise<void> {
+    await this.tx.run(ctx.em, async (tx) => {
       const row = await tx.em.findOneOrFail(
         SandboxClockRow,
         { id: 1 },
@@ -56,11 +67,11 @@ export class SandboxService {
       let offset = Number(row.offsetMs);
       for (let d = 0; d < days; d++) {
         offset += DAY;
-        this.s.clock.setOffset(offset);
-        await this.s.dailyJob.run(ctx.em.fork(), this.s.clock.today(), this.s.clock.now());
+        this.clock.setOffset(offset);
+        await this.dailyJob.run(ctx.em.fork(), this.clock.today(), this.clock.now());
       }
       row.offsetMs = offset;
-      this.s.audit.record(tx, ctx, {
+      this.audit.record(tx, ctx, {
         action: 'sandbox.advance',
         objectId: 'sandbox_clock',
         changes: { days, offsetMs: offset },

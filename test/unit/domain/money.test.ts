@@ -4,6 +4,7 @@ import {
   allocateLargestRemainder,
   divRoundHalfUp,
   formatCents,
+  formatMoney,
   formatRateBp,
   isWellFormedDecimal,
   parseDecimal,
@@ -222,5 +223,17 @@ describe('rates in basis points', () => {
     ['29.99', 2_999],
   ])('parses %s as %d bp', (s, bp) => {
     expect(parseRateBp(s)).toBe(bp);
+  });
+});
+
+describe('formatMoney', () => {
+  it.each([
+    [0, '$0.00'],
+    [5, '$0.05'],
+    [123456, '$1,234.56'],
+    [100000000, '$1,000,000.00'],
+    [-500, '-$5.00'],
+  ])('%i cents read %s', (cents, text) => {
+    expect(formatMoney(cents)).toBe(text);
   });
 });

@@ -3,13 +3,13 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type AuthChecker } from 'type-graphql';
 import { forbidden, unauthenticated } from '../lib/errors';
 import { resolvers } from '../resolvers';
-import type { RequestContext } from '../server/context';
+import type { ResolverContext } from '../resolvers/common/context';
 
 /**
  * `@Authorized()` needs a signed-in viewer; `@Authorized(Role.ADMIN)` also needs one of the
  * roles. The errors carry UNAUTHENTICATED / FORBIDDEN as `extensions.code`.
  */
-const authChecker: AuthChecker<RequestContext> = ({ context }, roles) => {
+const authChecker: AuthChecker<ResolverContext> = ({ context }, roles) => {
   const viewer = context.viewer;
   if (!viewer) throw unauthenticated();
   if (roles.length && !roles.some((r) => viewer.roles.includes(r as never))) throw forbidden();
@@ -33,11 +33,15 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 
 let cached: Promise<GraphQLSchema> | null = null;
 
-/** The executable schema (built once per process; resolvers read everything from the context). */
+/**
+ * The executable schema, built once per process. Resolver instances come from each
+ * request's context (`container`), so servers in one process each use their own services.
+ */
 export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers,
     authChecker,
+    container: ({ context }: { context: ResolverContext }) => context.container,
     validate: { forbidUnknownValues: false, skipMissingProperties: false },
     emitSchemaFile: false,
     // Every subscription streams through the outbox (`subscribe:`), never type-graphql's own topics.

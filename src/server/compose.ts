@@ -1,0 +1,187 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import { Transactions } from '../db/transactions';
+import type { Clock } from '../lib/clock';
+import type { Logger } from '../lib/logger';
+import { CardTransactionService } from '../services/accounts/card-transaction.service';
+import { CardVault } from '../services/accounts/card-vault';
+import { CreditAccountService } from '../services/accounts/credit-account.service';
+import { InstallmentPlanService } from '../services/accounts/installment-plan.service';
+import { RefundService } from '../services/accounts/refund.service';
+import { CreditApplicationService } from '../services/applications/credit-application.service';
+import { AuditService } from '../services/common/audit.service';
+import { IdempotencyService } from '../services/common/idempotency.service';
+import { IdempotentMutations } from '../services/common/idempotent-mutation';
+import { AuthService } from '../services/identity/auth.service';
+import type { RateLimiter } from '../services/identity/rate-limiter';
+import { SessionService } from '../services/identity/session.service';
+import { TokenService } from '../services/identity/token.service';
+import { UserService } from '../services/identity/user.service';
+import { LedgerService } from '../services/ledger/ledger.service';
+import { NotificationService } from '../services/notifications/notification.service';
+import { PaymentApplicationService } from '../services/repayments/payment-application.service';
+import { SimulatedGateway } from '../services/repayments/payment-gateway';
+import { PayoutService } from '../services/repayments/payout.service';
+import { RepaymentService } from '../services/repayments/repayment.service';
+import { RedemptionService } from '../services/rewards/redemption.service';
+import { RewardPointsService } from '../services/rewards/reward-points.service';
+import { DailyJobService } from '../services/servicing/daily-job.service';
+import { SandboxService } from '../services/servicing/sandbox.service';
+import type { LiveHub } from '../subscriptions/common/live-stream';
+import type { OutboxRelay } from '../subscriptions/common/outbox-relay';
+import type { EventBus } from '../subscriptions/common/pubsub';
+
+/** What the services are built on: configuration, the clock, and the server's connections. */
+export interface Ports {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  /** For hot paths that write with one raw statement, and the simulated gateway's memory. */
+  knex: Knex;
+  relay: OutboxRelay;
+  bus: EventBus;
+  live: LiveHub;
+  rateLimiter: RateLimiter;
+}
+
+/**
+ * The composition root: every service, built once per server in dependency order, each
+ * given exactly the services and ports its constructor names. Nothing else constructs a
+ * service; resolvers receive theirs through `resolverContainer`.
+ */
+export function composeServices(ports: Ports) {
+  const { config, clock, log, knex, live, rateLimiter } = ports;
+  const tx = new Transactions(ports.relay, clock, log);
+  const audit = new AuditService(clock);
+  const idempotency = new IdempotencyService();
+  const mutations = new IdempotentMutations(tx, idempotency);
+  const ledger = new LedgerService(clock);
+  const notifications = new NotificationService(clock, tx, audit);
+
+  // identity
+  const tokens = new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds);
+  const sessions = new SessionService(knex, ports.bus, log, config.accessTokenTtlSeconds * 1000);
+  const users = new UserService();
+  const auth = new AuthService(config, clock, tx, rateLimiter, tokens, sessions, audit, notifications);
+
+  // applications
+  const applications = new CreditApplicationService(
+    config,
+    clock,
+    tx,
+    knex,
+    rateLimiter,
+    audit,
+    idempotency,
+    notifications,
+  );
+
+  // accounts, rewards, repayments
+  const points = new RewardPointsService(clock, ledger);
+  const cards = new CardVault(config.secrets.cardEncryption, config.secrets.cvv, config.cardBin);
+  const accounts = new CreditAccountService(clock, tx, audit, notifications, ledger, cards);
+  const plans = new InstallmentPlanService(clock, tx, audit, notifications);
+  const paymentApplication = new PaymentApplicationService(clock, ledger, points);
+  const gateway = new SimulatedGateway(
+    knex,
+    new Set(config.gatewayFailAmounts),
+    new Set(config.gatewayTimeoutAmounts),
+  );
+  const payouts = new PayoutService(
+    config,
+    clock,
+    log,
+    tx,
+    audit,
+    mutations,
+    notifications,
+    ledger,
+    accounts,
+    plans,
+    gateway,
+  );
+  const purchases = new CardTransactionService(clock, mutations, notifications, ledger, points, plans);
+  const refunds = new RefundService(
+    clock,
+    mutations,
+    audit,
+    notifications,
+    ledger,
+    points,
+    paymentApplication,
+    payouts,
+    plans,
+  );
+  const repayments = new RepaymentService(
+    config,
+    clock,
+    log,
+    tx,
+    audit,
+    mutations,
+    notifications,
+    ledger,
+    accounts,
+    paymentApplication,
+    gateway,
+    payouts,
+  );
+  const redemptions = new RedemptionService(
+    clock,
+    mutations,
+    audit,
+    notifications,
+    accounts,
+    paymentApplication,
+    points,
+  );
+
+  // servicing
+  const dailyJob = new DailyJobService(
+    clock,
+    log,
+    tx,
+    audit,
+    notifications,
+    ledger,
+    plans,
+    paymentApplication,
+  );
+  const sandbox = new SandboxService(config, clock, tx, audit, dailyJob);
+
+  return {
+    config,
+    clock,
+    log,
+    knex,
+    live,
+    rateLimiter,
+    tx,
+    audit,
+    idempotency,
+    mutations,
+    ledger,
+    notifications,
+    tokens,
+    sessions,
+    users,
+    auth,
+    applications,
+    points,
+    cards,
+    accounts,
+    plans,
+    paymentApplication,
+    gateway,
+    payouts,
+    purchases,
+    refunds,
+    repayments,
+    redemptions,
+    dailyJob,
+    sandbox,
+  };
+}
+
+/** The composed services of one server. */
+export type App = ReturnType<typeof composeServices>;

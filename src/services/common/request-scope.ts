@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Role } from '../../entities/identity/user.entity';
+import { unauthenticated } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import type { Loaders } from './loaders';
+
+/** Who is calling: from the access token (HTTP header or WebSocket `connection_init`). */
+export interface Viewer {
+  userId: string;
+  roles: Role[];
+  /** The session (refresh-token family) the access token belongs to. */
+  sessionId: string;
+  isAdmin: boolean;
+}
+
+/** A signed-in caller and when its access token expires (epoch ms). */
+export interface Authenticated {
+  viewer: Viewer;
+  expiresAt: number;
+}
+
+/**
+ * One request (or one WebSocket operation), as services see it: who calls, a unit of work of
+ * its own, its batch loaders, and where to log. It carries no services: a service names the
+ * others it uses in its constructor.
+ */
+export interface RequestScope {
+  requestId: string;
+  viewer: Viewer | null;
+  /** A fork of the ORM for this request only: its own identity map and unit of work. */
+  em: EntityManager;
+  loaders: Loaders;
+  /** The client's address (rate limits). */
+  ip: string;
+  log: Logger;
+}
+
+/** The signed-in viewer, or UNAUTHENTICATED: the first line of every service method that needs one. */
+export function requireViewer(scope: { viewer: Viewer | null }): Viewer {
+  if (!scope.viewer) throw unauthenticated();
+  return scope.viewer;
+}
