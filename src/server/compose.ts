@@ -50,7 +50,7 @@ export interface Ports {
  * service; resolvers receive theirs through `resolverContainer`.
  */
 export function composeServices(ports: Ports) {
-  const { config, clock, log, knex, live, rateLimiter } = ports;
+  const { config, clock, log, knex, bus, live, rateLimiter } = ports;
   const tx = new Transactions(ports.relay, clock, log);
   const audit = new AuditService(clock);
   const idempotency = new IdempotencyService();
@@ -60,7 +60,7 @@ export function composeServices(ports: Ports) {
 
   // identity
   const tokens = new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds);
-  const sessions = new SessionService(knex, ports.bus, log, config.accessTokenTtlSeconds * 1000);
+  const sessions = new SessionService(knex, bus, log, config.accessTokenTtlSeconds * 1000);
   const users = new UserService();
   const auth = new AuthService(config, clock, tx, rateLimiter, tokens, sessions, audit, notifications);
 
@@ -154,6 +154,7 @@ export function composeServices(ports: Ports) {
     clock,
     log,
     knex,
+    bus,
     live,
     rateLimiter,
     tx,
