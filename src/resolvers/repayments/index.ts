@@ -1,0 +1,3 @@
+import { RepaymentResolver } from './repayment.resolver';
+
+export const resolvers = [RepaymentResolver];

@@ -1,0 +1,3 @@
+import { RewardsResolver } from './rewards.resolver';
+
+export const resolvers = [RewardsResolver];

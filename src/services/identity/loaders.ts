@@ -1,0 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { User } from '../../entities';
+import { byId } from '../common/batch';
+
+export const identityLoaders = (em: EntityManager) => ({
+  userById: byId(em, User),
+});
