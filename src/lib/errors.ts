@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /**
  * Codes of expected, domain-level outcomes. They reach clients as `UserError.code` in a
  * mutation payload; they are never thrown to the GraphQL layer.
@@ -67,16 +65,39 @@ export class FieldErrors {
   }
 }
 
-export const unauthenticated = (): GraphQLError =>
-  new GraphQLError('You must be signed in.', {
-    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-  });
+/**
+ * Why a whole request is refused. Not an expected outcome of a mutation (those are
+ * `UserErrorCode`s in its payload): the request as asked cannot be answered at all.
+ */
+export type RefusalCode =
+  /** No signed-in viewer where one is needed. */
+  | 'UNAUTHENTICATED'
+  /** Signed in, but not allowed to see or do this. */
+  | 'FORBIDDEN'
+  /** A request argument that is not one of ours (a cursor we did not hand out): the client's mistake. */
+  | 'BAD_USER_INPUT'
+  /** A subscription's `since` is older than the events the server keeps: reload, then resubscribe. */
+  | 'CURSOR_EXPIRED';
 
-export const forbidden = (): GraphQLError =>
-  new GraphQLError('You are not allowed to do this.', {
-    extensions: { code: 'FORBIDDEN', http: { status: 403 } },
-  });
+/**
+ * A refusal of the whole request. Services and subscriptions throw it; what clients see of
+ * each code (GraphQL error code, HTTP status) is decided in one place, `src/server/errors.ts`.
+ */
+export class RequestRefused extends Error {
+  override readonly name = 'RequestRefused';
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const unauthenticated = (): RequestRefused =>
+  new RequestRefused('UNAUTHENTICATED', 'You must be signed in.');
+
+export const forbidden = (): RequestRefused =>
+  new RequestRefused('FORBIDDEN', 'You are not allowed to do this.');
 
 /** A request argument that is not one of ours (a cursor we did not hand out): the client's mistake. */
-export const badInput = (message: string): GraphQLError =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+export const badInput = (message: string): RequestRefused => new RequestRefused('BAD_USER_INPUT', message);

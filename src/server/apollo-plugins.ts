@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { RequestContext } from './context';
-import { isClientError } from './errors';
+import { isClientError, refusalStatus, toGraphQLError } from './errors';
 import type { Metrics } from './metrics';
 
 /** Latency histogram per operation, error counts, and a log line (with request id) for every unexpected error. */
@@ -12,7 +12,7 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<Reques
       return {
         async didEncounterErrors({ contextValue, errors, operationName }) {
           for (const err of errors) {
-            const code = String(err.extensions?.code ?? 'NONE');
+            const code = String(toGraphQLError(err).extensions.code ?? 'NONE');
             metrics.errors.inc({ code: isClientError(err) ? code : 'INTERNAL_SERVER_ERROR' });
             if (!isClientError(err)) {
               contextValue.log.error(
@@ -41,15 +41,25 @@ export function observabilityPlugin(metrics: Metrics): ApolloServerPlugin<Reques
 const PRE_EXECUTION = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 
 /**
- * GraphQL over HTTP: a client that accepts only `application/json` (a legacy client) gets
- * status 200 for parse, validation and variable-coercion failures, with the errors in the
- * body; clients accepting `application/graphql-response+json` keep the 4xx statuses.
+ * The HTTP statuses Apollo does not take from the errors themselves:
+ *
+ * - A refusal (401, 403) has its status from the one mapping in ./errors. Apollo reads a
+ *   status only from `extensions.http` of the errors it formats, and a refusal thrown in a
+ *   resolver reaches it wrapped by graphql-js with no extensions. Of several, the last
+ *   one's status wins, as it does among Apollo's own.
+ * - GraphQL over HTTP: a client that accepts only `application/json` (a legacy client) gets
+ *   status 200 for parse, validation and variable-coercion failures, with the errors in the
+ *   body; clients accepting `application/graphql-response+json` keep the 4xx statuses.
  */
 export function legacyJsonStatusPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ request, response }) {
+        async willSendResponse({ request, response, errors: raised }) {
+          for (const err of raised ?? []) {
+            const status = refusalStatus(err);
+            if (status !== undefined) response.http.status = status;
+          }
           const accept = request.http?.headers.get('accept') ?? '';
           if (accept.includes('application/graphql-response+json')) return;
           if (response.http.status !== 400 || response.body.kind !== 'single') return;

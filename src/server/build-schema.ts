@@ -7,7 +7,8 @@ import type { ResolverContext } from '../resolvers/common/context';
 
 /**
  * `@Authorized()` needs a signed-in viewer; `@Authorized(Role.ADMIN)` also needs one of the
- * roles. The errors carry UNAUTHENTICATED / FORBIDDEN as `extensions.code`.
+ * roles. It throws the same refusals as services (UNAUTHENTICATED, FORBIDDEN), so clients
+ * see them the same way: ./errors maps them, with their HTTP statuses.
  */
 const authChecker: AuthChecker<ResolverContext> = ({ context }, roles) => {
   const viewer = context.viewer;

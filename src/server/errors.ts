@@ -1,11 +1,27 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { RequestRefused, type RefusalCode } from '../lib/errors';
 
-/** Error codes that are safe and meaningful for clients; everything else is masked. */
+/**
+ * What clients see of each refusal, one entry per code (a code without one does not
+ * compile): its code as `extensions.code`, its message, and the HTTP status of a response
+ * carrying it (none: 200, as for any error met while executing).
+ */
+const REFUSALS: Record<RefusalCode, { status?: number }> = {
+  UNAUTHENTICATED: { status: 401 },
+  FORBIDDEN: { status: 403 },
+  BAD_USER_INPUT: {},
+  CURSOR_EXPIRED: {},
+};
+
+/**
+ * Codes of the GraphQLErrors that are safe and meaningful for clients, as raised by
+ * graphql-js, Apollo, type-graphql, the scalars and this server (an invalid token); refusals
+ * are client errors by their class. Everything else is masked.
+ */
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED',
-  'FORBIDDEN',
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'GRAPHQL_PARSE_FAILED',
@@ -13,14 +29,48 @@ const CLIENT_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  // A subscription's `since` is older than the events the server keeps: reload, resubscribe.
-  'CURSOR_EXPIRED',
 ]);
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side. It has been logged; please try again.';
 
+/**
+ * The refusal behind an error, through the GraphQLErrors graphql-js (with the field's path),
+ * Apollo and graphql-ws (a subscription failing mid-stream, without one) wrap it in.
+ */
+function refusalOf(error: unknown): RequestRefused | null {
+  let e = error;
+  while (e instanceof GraphQLError && e.originalError) e = e.originalError;
+  return e instanceof RequestRefused ? e : null;
+}
+
+/**
+ * The error as clients see it: a refusal, wherever it was thrown and however it was
+ * wrapped, becomes a GraphQLError with its message, its code and the HTTP status of its
+ * kind, at the same place in the document; any other error is returned as it is.
+ */
+export function toGraphQLError(error: GraphQLError): GraphQLError {
+  const refusal = refusalOf(error);
+  if (!refusal) return error;
+  const { status } = REFUSALS[refusal.code];
+  return new GraphQLError(refusal.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: refusal,
+    extensions: { code: refusal.code, ...(status === undefined ? {} : { http: { status } }) },
+  });
+}
+
+/** The HTTP status a refusal gives its response, if any (Apollo takes the others' from `extensions.http`). */
+export function refusalStatus(error: GraphQLError): number | undefined {
+  const refusal = refusalOf(error);
+  return refusal ? REFUSALS[refusal.code].status : undefined;
+}
+
 /** True when the error is one we raised on purpose for the client to see. */
 export function isClientError(error: unknown): boolean {
+  if (refusalOf(error)) return true;
   const original = unwrapResolverError(error);
   if (!(original instanceof GraphQLError)) return false;
   const code = original.extensions?.code;
@@ -30,7 +80,8 @@ export function isClientError(error: unknown): boolean {
 }
 
 /**
- * Central masking (SPEC section 1): known errors pass, everything else becomes a generic
+ * Central masking (SPEC section 1), for HTTP (Apollo's formatError) and WebSocket alike:
+ * refusals and other known errors pass, everything else becomes a generic
  * INTERNAL_SERVER_ERROR with no message, stack, SQL or path details from the server. The
  * original is logged by the logging plugin with the request id.
  */
@@ -39,6 +90,10 @@ export function maskError(
   error: unknown,
   hideSuggestions: boolean,
 ): GraphQLFormattedError {
+  if (error instanceof GraphQLError && refusalOf(error)) {
+    // Apollo formatted the wrapper, which knows no code (INTERNAL_SERVER_ERROR by default).
+    formatted = toGraphQLError(error).toJSON();
+  }
   if (isClientError(error)) {
     const { extensions, ...rest } = formatted;
     const {

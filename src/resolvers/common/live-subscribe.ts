@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import { unauthenticated } from '../../lib/errors';
+import { badInput, unauthenticated } from '../../lib/errors';
 import { LiveHub } from '../../subscriptions/common/live-stream';
 import type { ResolverContext } from './context';
 import type { EventType } from '../../subscriptions/common/topics';
@@ -9,9 +8,7 @@ import type { EventType } from '../../subscriptions/common/topics';
 export function parseSince(since: string | null | undefined): string | null {
   if (since == null) return null;
   if (!/^\d{1,19}$/.test(since)) {
-    throw new GraphQLError('`since` must be a cursor received from this subscription.', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badInput('`since` must be a cursor received from this subscription.');
   }
   return since;
 }

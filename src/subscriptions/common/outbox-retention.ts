@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
+import { RequestRefused } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 
 /** Rows deleted per statement, so a prune never holds many row locks or a long transaction. */
@@ -19,11 +19,11 @@ export async function prunedThrough(knex: Knex): Promise<bigint> {
 }
 
 /** What a subscriber gets for a `since` older than what the server keeps. */
-export function cursorExpired(since: bigint, prunedUpTo: bigint, retentionDays: number): GraphQLError {
-  return new GraphQLError(
+export function cursorExpired(since: bigint, prunedUpTo: bigint, retentionDays: number): RequestRefused {
+  return new RequestRefused(
+    'CURSOR_EXPIRED',
     `Events up to cursor ${prunedUpTo} are no longer kept (they are kept ${retentionDays} days), so ` +
       `nothing after cursor ${since} can be replayed. Reload the data, then subscribe without \`since\`.`,
-    { extensions: { code: 'CURSOR_EXPIRED' } },
   );
 }
 
