@@ -1,6 +1,11 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { formatCents, isWellFormedDecimal, parseDecimal } from '../../domain/common/money';
 
+/**
+ * A value not of the scalar's shape. A GraphQLError, not a refusal: graphql-js reports a
+ * GraphQLError a scalar throws as it is, and rewords anything else ("Expected value of type
+ * ...", "Expected type ..."), so clients would read other messages.
+ */
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 const stringLiteral = (ast: ValueNode, name: string): string => {
