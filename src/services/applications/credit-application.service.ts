@@ -1,28 +1,39 @@
-import { formatMoney } from '../../domain/common/money';
 import { LockMode } from '@mikro-orm/core';
 import type { FilterQuery, Knex } from '@mikro-orm/postgresql';
-import { buildOffer } from '../../domain/applications/offer';
-import {
-  approveReferred,
-  decide,
-  validateApplicantInput,
-  type ApplicantInput,
-  type Decision,
-  type EmploymentStatus,
-  type Product,
-} from '../../domain/applications/scorecard';
+import { decide, type Decision } from '../../domain/applications/scorecard';
 import { CreditApplication, CreditDecision } from '../../entities';
 import { ApplicationStatus } from '../../entities/applications/credit-application.entity';
-import { NotificationKind } from '../../entities/notifications/notification.entity';
 import { multiInsert, textArray, type InsertSpec } from '../../db/multi-insert';
 import type { Tx } from '../../db/transactions';
-import { DomainError, FieldErrors, UserErrorCode, forbidden } from '../../lib/errors';
-import { localId, toGlobalId } from '../../lib/global-id';
-import { uuidv7 } from '../../lib/ids';
+import { DomainError, UserErrorCode, forbidden } from '../../lib/errors';
+import { localId } from '../../lib/global-id';
 import { findPage, mapConnection, type Connection, type PageArgs } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
-import { EventType, type NewEvent } from '../../subscriptions/common/topics';
 import { applicationView, decisionView, type ApplicationView, type DecisionView } from './application-view';
+import { APPLICATION_TYPE, applicationUpdatedEvent } from './application-events';
+import {
+  applicantColumns,
+  applicantInput,
+  storedApplicant,
+  updatedApplicant,
+  validReviewNote,
+  validateApplicant,
+  type ReviewApplicationInput,
+  type SubmitApplicationInput,
+  type UpdateApplicationInput,
+} from './application-input';
+import { CANCELLED_NOTICE, decisionNotice, noticeData, type Notice } from './application-notices';
+import {
+  applyDecision,
+  asDomainDecision,
+  automatedDecision,
+  decisionData,
+  offerExpired,
+  reviewedDecision,
+  statusAt,
+  toDecided,
+  type Decided,
+} from './decision';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
 import type { Transactions } from '../../db/transactions';
@@ -31,153 +42,15 @@ import type { AuditService } from '../common/audit.service';
 import type { IdempotencyService } from '../common/idempotency.service';
 import type { NotificationService } from '../notifications/notification.service';
 
-export const APPLICATION_TYPE = 'Application';
-
-export const applicationUpdatedEvent = (applicationId: string, applicantId: string): NewEvent => ({
-  type: EventType.applicationUpdated,
-  audience: [applicantId],
-  objectId: toGlobalId(APPLICATION_TYPE, applicationId),
-  payload: { id: applicationId },
-});
-export const DECISION_TYPE = 'CreditDecision';
-/** Offers stay open this long after the decision. */
-export const OFFER_VALID_DAYS = 30;
-const MAX_TEXT = 500;
-
-export interface AlternativeDataInput {
-  onTimeRentMonths?: number | null;
-  onTimeUtilityMonths?: number | null;
-  bankAccountAgeMonths?: number | null;
-  overdraftsLast90Days?: number | null;
-}
-
-export interface SubmitApplicationInput {
-  product: Product;
-  amount: number;
-  termMonths?: number | null;
-  purpose: string;
-  dateOfBirth: string;
-  monthlyIncome: number;
-  monthlyDebt: number;
-  employmentStatus: EmploymentStatus;
-  creditScore?: number | null;
-  alternativeData?: AlternativeDataInput | null;
-  idempotencyKey?: string | null;
-}
-
-/** Fields left out (or null) keep their value; `creditScore: null` is not "remove the score". */
-export interface UpdateApplicationInput {
-  applicationId: string;
-  amount?: number | null;
-  termMonths?: number | null;
-  purpose?: string | null;
-  monthlyIncome?: number | null;
-  monthlyDebt?: number | null;
-  employmentStatus?: EmploymentStatus | null;
-  creditScore?: number | null;
-  alternativeData?: AlternativeDataInput | null;
-}
-
-export interface ReviewApplicationInput {
-  applicationId: string;
-  outcome: 'APPROVED' | 'DECLINED';
-  note: string;
-}
-
-const ALTERNATIVE_FIELDS = new Set([
-  'onTimeRentMonths',
-  'onTimeUtilityMonths',
-  'bankAccountAgeMonths',
-  'overdraftsLast90Days',
-]);
-
-/** A domain issue's field as a path into the mutation input. */
-const pathOf = (field: string): string[] =>
-  ALTERNATIVE_FIELDS.has(field) ? ['input', 'alternativeData', field] : ['input', field];
-
-function applicantInput(
-  i: Omit<SubmitApplicationInput, 'purpose' | 'idempotencyKey'>,
-  decisionDate: string,
-): ApplicantInput {
-  const alt = i.alternativeData ?? {};
-  return {
-    product: i.product,
-    amount: i.amount,
-    termMonths: i.termMonths ?? null,
-    dateOfBirth: i.dateOfBirth,
-    decisionDate,
-    monthlyIncome: i.monthlyIncome,
-    monthlyDebt: i.monthlyDebt,
-    employmentStatus: i.employmentStatus,
-    creditScore: i.creditScore ?? null,
-    onTimeRentMonths: alt.onTimeRentMonths ?? 0,
-    onTimeUtilityMonths: alt.onTimeUtilityMonths ?? 0,
-    bankAccountAgeMonths: alt.bankAccountAgeMonths ?? 0,
-    overdraftsLast90Days: alt.overdraftsLast90Days ?? 0,
-  };
-}
-
-/** Every field problem at once, named by its path; nothing is stored when there is one. */
-function validate(input: ApplicantInput, purpose: string | undefined): void {
-  const errors = new FieldErrors();
-  for (const issue of validateApplicantInput(input)) errors.add(pathOf(issue.field), issue.message);
-  if (purpose !== undefined) {
-    if (!purpose.trim()) errors.add(['input', 'purpose'], 'Tell us what the money is for.');
-    if (purpose.length > MAX_TEXT) errors.add(['input', 'purpose'], `Use at most ${MAX_TEXT} characters.`);
-  }
-  errors.throwIfAny();
-}
-
-/** "$1,234.56" (by hand: Intl formatting costs more than the whole decision). */
-/**
- * Offers are pure functions of (product, amount, APR, term, start date): the schedule and
- * the Appendix J solve are memoised, since many applicants ask for the same round amounts.
- */
-const offerCache = new Map<string, ReturnType<typeof buildOffer>>();
-function offerFor(decision: Decision, product: Product, termMonths: number | null, startDate: string) {
-  if (decision.outcome !== 'APPROVED') return null;
-  const key = `${product}|${decision.approvedAmount}|${decision.aprBp}|${termMonths}|${startDate}`;
-  let offer = offerCache.get(key);
-  if (offer === undefined) {
-    offer = buildOffer(decision, product, termMonths, startDate);
-    if (offerCache.size >= 5000) offerCache.delete(offerCache.keys().next().value!);
-    offerCache.set(key, offer);
-  }
-  return offer;
-}
-
-/** The applicant's notification for a decision (approved, declined with reasons, referred). */
-function decisionMessage(
-  d: Pick<Decision, 'outcome' | 'approvedAmount' | 'aprBp' | 'reasons' | 'counterOffer'>,
-  reviewed: boolean,
-) {
-  const after = reviewed ? ' after review' : '';
-  if (d.outcome === 'APPROVED') {
-    const amount = formatMoney(d.approvedAmount!);
-    return {
-      kind: NotificationKind.APPLICATION_APPROVED,
-      title: 'Your application is approved',
-      body: `Approved${after}: ${amount} at ${(d.aprBp! / 100).toFixed(2)}% APR${d.counterOffer ? ' (less than you asked for: ' + d.reasons.map((r) => r.description).join(' ') + ')' : ''}. The offer is open for ${OFFER_VALID_DAYS} days.`,
-    };
-  }
-  if (d.outcome === 'DECLINED') {
-    return {
-      kind: NotificationKind.APPLICATION_DECLINED,
-      title: 'Your application was declined',
-      body: `We could not approve your application${after}. Reasons: ${d.reasons.map((r) => r.description).join(' ')}`,
-    };
-  }
-  return {
-    kind: NotificationKind.APPLICATION_REFERRED,
-    title: 'Your application is under review',
-    body: 'An underwriter will look at your application. We will let you know the outcome.',
-  };
-}
-
-interface Decided {
-  decision: Decision;
-  view: DecisionView;
-}
+// What other features and the GraphQL layer import from here; each lives in its own module.
+export { APPLICATION_TYPE, DECISION_TYPE, applicationUpdatedEvent } from './application-events';
+export { OFFER_VALID_DAYS } from './decision';
+export type {
+  AlternativeDataInput,
+  ReviewApplicationInput,
+  SubmitApplicationInput,
+  UpdateApplicationInput,
+} from './application-input';
 
 /**
  * Credit applications: the instant decision, offers, and the lifecycle (update while
@@ -207,7 +80,7 @@ export class CreditApplicationService {
       );
     }
     const applicant = applicantInput(input, this.clock.today());
-    validate(applicant, input.purpose);
+    validateApplicant(applicant, input.purpose);
     return decide(applicant);
   }
 
@@ -219,44 +92,32 @@ export class CreditApplicationService {
    */
   async submit(ctx: RequestScope, input: SubmitApplicationInput): Promise<ApplicationView> {
     const viewer = requireViewer(ctx);
-    const today = this.clock.today();
-    const applicant = applicantInput(input, today);
-    validate(applicant, input.purpose);
-
-    const build = () => {
+    const applicant = applicantInput(input, this.clock.today());
+    validateApplicant(applicant, input.purpose);
+    const write = async (db: Knex | Knex.Transaction): Promise<ApplicationView> => {
       const now = this.clock.now();
       const app = Object.assign(new CreditApplication(), {
         applicantId: viewer.userId,
         product: input.product,
-        amount: applicant.amount,
-        termMonths: applicant.termMonths,
+        ...applicantColumns(applicant),
         purpose: input.purpose.trim(),
         dateOfBirth: applicant.dateOfBirth,
-        monthlyIncome: applicant.monthlyIncome,
-        monthlyDebt: applicant.monthlyDebt,
-        employmentStatus: applicant.employmentStatus,
-        creditScore: applicant.creditScore,
-        onTimeRentMonths: applicant.onTimeRentMonths,
-        onTimeUtilityMonths: applicant.onTimeUtilityMonths,
-        bankAccountAgeMonths: applicant.bankAccountAgeMonths,
-        overdraftsLast90Days: applicant.overdraftsLast90Days,
         createdAt: now,
         updatedAt: now,
       });
-      const decided = this.automatedDecision(app.id, applicant, now);
-      this.applyDecision(app, decided, now);
-      return { app, decided, now };
+      const decided = automatedDecision(app.id, applicant, now);
+      applyDecision(app, decided, now);
+      const view = applicationView(app, decided.view);
+      await multiInsert(db, this.insertSpecs(ctx, app, decided, view));
+      return view;
     };
 
     const key = input.idempotencyKey;
     if (key == null) {
-      const { app, decided } = build();
-      const view = applicationView(app, decided.view);
-      await multiInsert(this.knex, this.insertSpecs(ctx, app, decided, view, false));
+      const view = await write(this.knex);
       this.tx.eventsCommitted();
       return view;
     }
-
     const outcome = await this.tx.run(ctx.em, async (tx) => {
       const claim = await this.idempotency.claim<{ applicationId: string }>(
         tx,
@@ -268,13 +129,8 @@ export class CreditApplicationService {
         },
       );
       if (claim.replay) return { replayOf: claim.result.applicationId };
-      const { app, decided } = build();
-      const view = applicationView(app, decided.view);
-      await multiInsert(
-        tx.em.getTransactionContext<Knex.Transaction>()!,
-        this.insertSpecs(ctx, app, decided, view, false),
-      );
-      await this.idempotency.complete(tx, viewer.userId, key, { applicationId: app.id });
+      const view = await write(tx.em.getTransactionContext<Knex.Transaction>()!);
+      await this.idempotency.complete(tx, viewer.userId, key, { applicationId: view.id });
       tx.wroteEvents = true;
       return { view };
     });
@@ -294,44 +150,16 @@ export class CreditApplicationService {
           ['input', 'applicationId'],
         );
       }
-      const merged = {
-        product: app.product as Product,
-        amount: input.amount ?? Number(app.amount),
-        termMonths: input.termMonths ?? app.termMonths,
-        dateOfBirth: app.dateOfBirth,
-        monthlyIncome: input.monthlyIncome ?? Number(app.monthlyIncome),
-        monthlyDebt: input.monthlyDebt ?? Number(app.monthlyDebt),
-        employmentStatus: (input.employmentStatus ?? app.employmentStatus) as EmploymentStatus,
-        creditScore: input.creditScore ?? app.creditScore,
-        alternativeData: {
-          onTimeRentMonths: input.alternativeData?.onTimeRentMonths ?? app.onTimeRentMonths,
-          onTimeUtilityMonths: input.alternativeData?.onTimeUtilityMonths ?? app.onTimeUtilityMonths,
-          bankAccountAgeMonths: input.alternativeData?.bankAccountAgeMonths ?? app.bankAccountAgeMonths,
-          overdraftsLast90Days: input.alternativeData?.overdraftsLast90Days ?? app.overdraftsLast90Days,
-        },
-      };
-      const applicant = applicantInput(merged, this.clock.today());
-      validate(applicant, input.purpose ?? undefined);
+      const applicant = applicantInput(updatedApplicant(app, input), this.clock.today());
+      validateApplicant(applicant, input.purpose ?? undefined);
       const before = { amount: Number(app.amount), termMonths: app.termMonths, status: app.status };
-      Object.assign(app, {
-        amount: applicant.amount,
-        termMonths: applicant.termMonths,
-        purpose: input.purpose?.trim() ?? app.purpose,
-        monthlyIncome: applicant.monthlyIncome,
-        monthlyDebt: applicant.monthlyDebt,
-        employmentStatus: applicant.employmentStatus,
-        creditScore: applicant.creditScore,
-        onTimeRentMonths: applicant.onTimeRentMonths,
-        onTimeUtilityMonths: applicant.onTimeUtilityMonths,
-        bankAccountAgeMonths: applicant.bankAccountAgeMonths,
-        overdraftsLast90Days: applicant.overdraftsLast90Days,
-      });
+      Object.assign(app, { ...applicantColumns(applicant), purpose: input.purpose?.trim() ?? app.purpose });
       const now = this.clock.now();
-      const decided = this.automatedDecision(app.id, applicant, now);
+      const decided = automatedDecision(app.id, applicant, now);
       this.persistDecision(tx, decided);
-      this.applyDecision(app, decided, now);
+      applyDecision(app, decided, now);
       const view = applicationView(app, decided.view);
-      this.announce(tx, ctx, view, decided.decision, false, {
+      this.announce(tx, ctx, view, decisionNotice(decided.decision, false), {
         action: 'application.update',
         changes: {
           before,
@@ -348,11 +176,11 @@ export class CreditApplicationService {
       const now = this.clock.now();
       const live =
         app.status === ApplicationStatus.REFERRED ||
-        (app.status === ApplicationStatus.APPROVED && !this.expired(app, now));
+        (app.status === ApplicationStatus.APPROVED && !offerExpired(app, now));
       if (!live) {
         throw new DomainError(
           UserErrorCode.INVALID_STATE,
-          `An application that is ${this.statusOf(app, now)} cannot be cancelled.`,
+          `An application that is ${statusAt(app, now)} cannot be cancelled.`,
           ['input', 'applicationId'],
         );
       }
@@ -361,21 +189,8 @@ export class CreditApplicationService {
       app.updatedAt = now;
       app.version++;
       const view = applicationView(app, decision ? decisionView(decision) : null);
-      const n = this.notifications;
-      n.notify(
-        tx,
-        app.applicantId,
-        NotificationKind.APPLICATION_CANCELLED,
-        'Application cancelled',
-        'You cancelled your application.',
-        {
-          applicationId: toGlobalId(APPLICATION_TYPE, app.id),
-        },
-      );
-      this.emitUpdated(tx, view);
-      this.audit.record(tx, ctx, {
+      this.announce(tx, ctx, view, CANCELLED_NOTICE, {
         action: 'application.cancel',
-        objectId: app.id,
         changes: { status: [before, app.status] },
       });
       return view;
@@ -386,11 +201,7 @@ export class CreditApplicationService {
   async review(ctx: RequestScope, input: ReviewApplicationInput): Promise<ApplicationView> {
     const viewer = requireViewer(ctx);
     if (!viewer.isAdmin) throw forbidden();
-    const note = input.note.trim();
-    const errors = new FieldErrors();
-    if (!note) errors.add(['input', 'note'], 'Say why: the note is part of the record.');
-    if (input.note.length > MAX_TEXT) errors.add(['input', 'note'], `Use at most ${MAX_TEXT} characters.`);
-    errors.throwIfAny();
+    const note = validReviewNote(input);
     return this.transition(ctx, input.applicationId, 'admin', async (tx, app, current) => {
       if (app.status !== ApplicationStatus.REFERRED || !current) {
         throw new DomainError(
@@ -400,30 +211,19 @@ export class CreditApplicationService {
         );
       }
       const now = this.clock.now();
-      const applicant = this.applicantOf(app);
-      const referred = this.asDomainDecision(current);
-      const decision: Decision =
-        input.outcome === 'APPROVED'
-          ? approveReferred(referred, applicant)
-          : {
-              ...referred,
-              outcome: 'DECLINED',
-              grade: null,
-              aprBp: null,
-              approvedAmount: null,
-              counterOffer: false,
-            };
-      const decided = this.toDecided(app.id, decision, applicant, now, {
+      const applicant = applicantInput(storedApplicant(app), this.clock.today());
+      const decision = reviewedDecision(input.outcome, asDomainDecision(current), applicant);
+      const decided = toDecided(app.id, decision, applicant, now, {
         decidedBy: 'ADMIN',
         deciderId: viewer.userId,
         latencyMs: null,
       });
       this.persistDecision(tx, decided);
       const before = app.status;
-      this.applyDecision(app, decided, now);
+      applyDecision(app, decided, now);
       app.reviewNote = note;
       const view = applicationView(app, decided.view);
-      this.announce(tx, ctx, view, decision, true, {
+      this.announce(tx, ctx, view, decisionNotice(decision, true), {
         action: 'application.review',
         changes: { status: [before, app.status], outcome: input.outcome, note },
       });
@@ -474,146 +274,27 @@ export class CreditApplicationService {
 
   // ---- internals
 
-  private expired(app: CreditApplication, now: Date): boolean {
-    return !!app.offerExpiresAt && app.offerExpiresAt.getTime() <= now.getTime();
-  }
-
-  private statusOf(app: CreditApplication, now: Date): string {
-    return app.status === ApplicationStatus.APPROVED && this.expired(app, now) ? 'EXPIRED' : app.status;
-  }
-
-  private applicantOf(app: CreditApplication): ApplicantInput {
-    return applicantInput(
-      {
-        product: app.product as Product,
-        amount: Number(app.amount),
-        termMonths: app.termMonths,
-        dateOfBirth: app.dateOfBirth,
-        monthlyIncome: Number(app.monthlyIncome),
-        monthlyDebt: Number(app.monthlyDebt),
-        employmentStatus: app.employmentStatus as EmploymentStatus,
-        creditScore: app.creditScore,
-        alternativeData: app,
-      },
-      this.clock.today(),
-    );
-  }
-
-  private asDomainDecision(d: CreditDecision): Decision {
-    return {
-      modelVersion: 'v1',
-      outcome: d.outcome as Decision['outcome'],
-      score: d.score,
-      grade: d.grade as Decision['grade'],
-      aprBp: d.aprBp,
-      approvedAmount: d.approvedAmount === null ? null : Number(d.approvedAmount),
-      counterOffer: d.counterOffer,
-      reasons: d.reasons as Decision['reasons'],
-      trace: d.trace as Decision['trace'],
-    };
-  }
-
-  /** Scores the applicant; the latency recorded is the decision's own computation (scorecard and offer). */
-  private automatedDecision(applicationId: string, applicant: ApplicantInput, now: Date): Decided {
-    const started = process.hrtime.bigint();
-    const decision = decide(applicant);
-    const offer = offerFor(decision, applicant.product, applicant.termMonths, applicant.decisionDate);
-    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    return this.toDecided(
-      applicationId,
-      decision,
-      applicant,
-      now,
-      { decidedBy: 'AUTOMATED', deciderId: null, latencyMs },
-      offer,
-    );
-  }
-
-  private toDecided(
-    applicationId: string,
-    decision: Decision,
-    applicant: ApplicantInput,
-    now: Date,
-    by: { decidedBy: 'AUTOMATED' | 'ADMIN'; deciderId: string | null; latencyMs: number | null },
-    offer = offerFor(decision, applicant.product, applicant.termMonths, applicant.decisionDate),
-  ): Decided {
-    const expiresAt = offer ? new Date(now.getTime() + OFFER_VALID_DAYS * 86_400_000) : null;
-    const view: DecisionView = {
-      id: uuidv7(),
-      applicationId,
-      outcome: decision.outcome,
-      score: decision.score,
-      grade: decision.grade,
-      aprBp: decision.aprBp,
-      approvedAmount: decision.approvedAmount,
-      counterOffer: decision.counterOffer,
-      reasons: decision.reasons,
-      trace: decision.trace,
-      modelVersion: decision.modelVersion,
-      decidedBy: by.decidedBy,
-      deciderId: by.deciderId,
-      latencyMs: by.latencyMs,
-      decidedAt: now.toISOString(),
-      offer: offer && expiresAt ? { ...offer, expiresAt: expiresAt.toISOString() } : null,
-    };
-    return { decision, view };
-  }
-
-  /** Sets the application's status and offer expiry from its new decision. */
-  private applyDecision(app: CreditApplication, decided: Decided, now: Date): void {
-    app.status = decided.decision.outcome;
-    app.decisionId = decided.view.id;
-    app.offerExpiresAt = decided.view.offer ? new Date(decided.view.offer.expiresAt) : null;
-    app.updatedAt = now;
-  }
-
   private persistDecision(tx: Tx, decided: Decided): void {
-    const v = decided.view;
-    tx.em.persist(
-      tx.em.create(CreditDecision, {
-        id: v.id,
-        applicationId: v.applicationId,
-        outcome: v.outcome,
-        score: v.score,
-        grade: v.grade,
-        aprBp: v.aprBp,
-        approvedAmount: v.approvedAmount,
-        counterOffer: v.counterOffer,
-        reasons: v.reasons,
-        trace: v.trace,
-        modelVersion: v.modelVersion,
-        decidedBy: v.decidedBy,
-        deciderId: v.deciderId,
-        latencyMs: v.latencyMs,
-        decidedAt: new Date(v.decidedAt),
-        offer: v.offer as unknown as Record<string, unknown> | null,
-      }),
-    );
+    tx.em.persist(tx.em.create(CreditDecision, decisionData(decided.view)));
   }
 
-  private emitUpdated(tx: Tx, view: ApplicationView): void {
-    tx.emit(this.updatedEvent(view));
-  }
-
-  /** The event names the application; subscribers read its current state (small events, no stale copies). */
-  private updatedEvent(view: ApplicationView): NewEvent {
-    return applicationUpdatedEvent(view.id, view.applicantId);
-  }
-
-  /** Live event, notification and audit entry for a new decision, in the transaction. */
+  /** Notification, live event and audit entry of a change, in the transaction. */
   private announce(
     tx: Tx,
     ctx: RequestScope,
     view: ApplicationView,
-    decision: Decision,
-    reviewed: boolean,
+    notice: Notice,
     audit: { action: string; changes: Record<string, unknown> },
   ): void {
-    const m = decisionMessage(decision, reviewed);
-    this.notifications.notify(tx, view.applicantId, m.kind, m.title, m.body, {
-      applicationId: toGlobalId(APPLICATION_TYPE, view.id),
-    });
-    this.emitUpdated(tx, view);
+    this.notifications.notify(
+      tx,
+      view.applicantId,
+      notice.kind,
+      notice.title,
+      notice.body,
+      noticeData(view.id),
+    );
+    tx.emit(applicationUpdatedEvent(view.id, view.applicantId));
     this.audit.record(tx, ctx, { action: audit.action, objectId: view.id, changes: audit.changes });
   }
 
@@ -623,14 +304,11 @@ export class CreditApplicationService {
     app: CreditApplication,
     decided: Decided,
     view: ApplicationView,
-    reviewed: boolean,
   ): InsertSpec[] {
     const v = decided.view;
-    const m = decisionMessage(decided.decision, reviewed);
-    const note = this.notifications.build(app.applicantId, m.kind, m.title, m.body, {
-      applicationId: toGlobalId(APPLICATION_TYPE, app.id),
-    });
-    const outbox = [this.updatedEvent(view), note.event].map((e) => {
+    const m = decisionNotice(decided.decision, false);
+    const note = this.notifications.build(app.applicantId, m.kind, m.title, m.body, noticeData(app.id));
+    const outbox = [applicationUpdatedEvent(view.id, view.applicantId), note.event].map((e) => {
       const row = this.tx.outboxRow(e);
       return { ...row, audience: textArray(row.audience) };
     });
