@@ -3,7 +3,7 @@ import type { FilterQuery, Knex } from '@mikro-orm/postgresql';
 import { decide, type Decision } from '../../domain/applications/scorecard';
 import { CreditApplication, CreditDecision } from '../../entities';
 import { ApplicationStatus } from '../../entities/applications/credit-application.entity';
-import { multiInsert, textArray, type InsertSpec } from '../../db/multi-insert';
+import { multiInsert, type InsertSpec } from '../../db/multi-insert';
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode, forbidden } from '../../lib/errors';
 import { localId } from '../../lib/global-id';
@@ -22,6 +22,7 @@ import {
   type SubmitApplicationInput,
   type UpdateApplicationInput,
 } from './application-input';
+import { ApplicationInsert } from './application-insert';
 import { CANCELLED_NOTICE, decisionNotice, noticeData, type Notice } from './application-notices';
 import {
   applyDecision,
@@ -58,6 +59,9 @@ export type {
  * user's application answers exactly like a missing one.
  */
 export class CreditApplicationService {
+  /** The one-statement insert of a new application, built from the ORM's metadata on first use. */
+  private insert: ApplicationInsert | null = null;
+
   constructor(
     private readonly config: Config,
     private readonly clock: Clock,
@@ -305,82 +309,22 @@ export class CreditApplicationService {
     decided: Decided,
     view: ApplicationView,
   ): InsertSpec[] {
+    this.insert ??= new ApplicationInsert(ctx.em.getMetadata());
     const v = decided.view;
     const m = decisionNotice(decided.decision, false);
     const note = this.notifications.build(app.applicantId, m.kind, m.title, m.body, noticeData(app.id));
-    const outbox = [applicationUpdatedEvent(view.id, view.applicantId), note.event].map((e) => {
-      const row = this.tx.outboxRow(e);
-      return { ...row, audience: textArray(row.audience) };
+    const events = [applicationUpdatedEvent(view.id, view.applicantId), note.event];
+    return this.insert.specs({
+      application: app,
+      decision: decisionData(v),
+      notification: note.row,
+      events: events.map((e) => this.tx.outboxRow(e)),
+      audit: this.audit.row(ctx, {
+        action: 'application.submit',
+        objectId: app.id,
+        changes: { product: app.product, amount: Number(app.amount), outcome: v.outcome, score: v.score },
+      }),
     });
-    return [
-      {
-        table: 'credit_application',
-        rows: [
-          {
-            id: app.id,
-            applicant_id: app.applicantId,
-            product: app.product,
-            status: app.status,
-            amount: app.amount,
-            term_months: app.termMonths,
-            purpose: app.purpose,
-            date_of_birth: app.dateOfBirth,
-            monthly_income: app.monthlyIncome,
-            monthly_debt: app.monthlyDebt,
-            employment_status: app.employmentStatus,
-            credit_score: app.creditScore,
-            on_time_rent_months: app.onTimeRentMonths,
-            on_time_utility_months: app.onTimeUtilityMonths,
-            bank_account_age_months: app.bankAccountAgeMonths,
-            overdrafts_last90days: app.overdraftsLast90Days,
-            decision_id: app.decisionId,
-            offer_expires_at: app.offerExpiresAt,
-            review_note: null,
-            version: 1,
-            created_at: app.createdAt,
-            updated_at: app.updatedAt,
-          },
-        ],
-        casts: { date_of_birth: 'date' },
-      },
-      {
-        table: 'credit_decision',
-        rows: [
-          {
-            id: v.id,
-            application_id: app.id,
-            outcome: v.outcome,
-            score: v.score,
-            grade: v.grade,
-            apr_bp: v.aprBp,
-            approved_amount: v.approvedAmount,
-            counter_offer: v.counterOffer,
-            reasons: v.reasons,
-            trace: v.trace,
-            model_version: v.modelVersion,
-            decided_by: v.decidedBy,
-            decider_id: v.deciderId,
-            latency_ms: v.latencyMs,
-            decided_at: v.decidedAt,
-            offer: v.offer,
-          },
-        ],
-        casts: { reasons: 'jsonb', trace: 'jsonb', offer: 'jsonb' },
-      },
-      { table: 'notification', rows: [note.row], casts: { data: 'jsonb' } },
-      { table: 'outbox_event', rows: outbox, casts: { audience: 'text[]', payload: 'jsonb' } },
-      {
-        table: 'audit_entry',
-        rows: [
-          this.audit.row(ctx, {
-            action: 'application.submit',
-            objectId: app.id,
-            changes: { product: app.product, amount: Number(app.amount), outcome: v.outcome, score: v.score },
-          }),
-        ],
-        casts: { changes: 'jsonb' },
-      },
-    ];
   }
 
   /**
