@@ -72,7 +72,7 @@ export function composeServices(ports: Ports) {
     knex,
     rateLimiter,
     audit,
-    idempotency,
+    mutations,
     notifications,
   );
 

@@ -40,7 +40,7 @@ import type { Clock } from '../../lib/clock';
 import type { Transactions } from '../../db/transactions';
 import type { RateLimiter } from '../identity/rate-limiter';
 import type { AuditService } from '../common/audit.service';
-import type { IdempotencyService } from '../common/idempotency.service';
+import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { NotificationService } from '../notifications/notification.service';
 
 // What other features and the GraphQL layer import from here; each lives in its own module.
@@ -69,7 +69,7 @@ export class CreditApplicationService {
     private readonly knex: Knex,
     private readonly rateLimiter: RateLimiter,
     private readonly audit: AuditService,
-    private readonly idempotency: IdempotencyService,
+    private readonly mutations: IdempotentMutations,
     private readonly notifications: NotificationService,
   ) {}
 
@@ -122,24 +122,19 @@ export class CreditApplicationService {
       this.tx.eventsCommitted();
       return view;
     }
-    const outcome = await this.tx.run(ctx.em, async (tx) => {
-      const claim = await this.idempotency.claim<{ applicationId: string }>(
-        tx,
-        viewer.userId,
-        key,
-        'submitApplication',
-        {
-          ...input,
-        },
-      );
-      if (claim.replay) return { replayOf: claim.result.applicationId };
-      const view = await write(tx.em.getTransactionContext<Knex.Transaction>()!);
-      await this.idempotency.complete(tx, viewer.userId, key, { applicationId: view.id });
-      tx.wroteEvents = true;
-      return { view };
-    });
-    if ('view' in outcome) return outcome.view!;
-    const replay = await this.load(ctx, outcome.replayOf);
+    const call = { operation: 'submitApplication', key, input: { ...input } };
+    const outcome = await this.mutations.run<{ applicationId: string }, ApplicationView>(
+      ctx,
+      call,
+      async (tx) => {
+        const view = await write(tx.em.getTransactionContext<Knex.Transaction>()!);
+        // Written by raw SQL, not `tx.emit`: the relay must still be kicked after the commit.
+        tx.wroteEvents = true;
+        return { stored: { applicationId: view.id }, local: view };
+      },
+    );
+    if (!outcome.replayed) return outcome.local;
+    const replay = await this.load(ctx, outcome.stored.applicationId);
     if (!replay) throw new Error('idempotent replay of a missing application');
     return replay;
   }
