@@ -25,6 +25,41 @@ const CARD_YEARS = 3;
 export type FundingSource = 'PLATFORM' | 'MARKETPLACE';
 
 /**
+ * Locks a credit account for a money path: after the idempotency key, the first lock of the
+ * one lock order (`src/db/transactions.ts`).
+ */
+export function lockAccount(tx: Tx, accountId: string): Promise<CreditAccount> {
+  return tx.em.findOneOrFail(CreditAccount, { id: accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/**
+ * Refused unless the application is APPROVED with its offer still open; a credit line takes
+ * no funding choice (the platform funds it).
+ */
+function checkOfferAcceptable(app: CreditApplication, now: Date, funding?: FundingSource | null): void {
+  const lapsed =
+    app.status === ApplicationStatus.EXPIRED ||
+    (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now);
+  if (lapsed) {
+    throw new DomainError(UserErrorCode.OFFER_EXPIRED, 'This offer has expired.', ['input', 'applicationId']);
+  }
+  if (app.status !== ApplicationStatus.APPROVED) {
+    throw new DomainError(
+      UserErrorCode.INVALID_STATE,
+      `An application that is ${app.status} has no offer to accept.`,
+      ['input', 'applicationId'],
+    );
+  }
+  if (app.product === AccountKind.CREDIT_LINE && funding) {
+    throw new DomainError(
+      UserErrorCode.INVALID_INPUT,
+      'A credit line is funded by the platform; leave funding out.',
+      ['input', 'funding'],
+    );
+  }
+}
+
+/**
  * Credit accounts and their cards: opening one by accepting an offer, reading it, and the
  * card controls (reveal, freeze, unfreeze, close).
  */
@@ -57,77 +92,18 @@ export class CreditAccountService {
         const app = await tx.em.findOne(CreditApplication, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!app || app.applicantId !== viewer.userId) throw notFound();
         const now = this.clock.now();
-        const lapsed =
-          app.status === ApplicationStatus.EXPIRED ||
-          (app.status === ApplicationStatus.APPROVED && app.offerExpiresAt && app.offerExpiresAt <= now);
-        if (lapsed) {
-          throw new DomainError(UserErrorCode.OFFER_EXPIRED, 'This offer has expired.', [
-            'input',
-            'applicationId',
-          ]);
-        }
-        if (app.status !== ApplicationStatus.APPROVED) {
-          throw new DomainError(
-            UserErrorCode.INVALID_STATE,
-            `An application that is ${app.status} has no offer to accept.`,
-            ['input', 'applicationId'],
-          );
-        }
-        const isLine = app.product === AccountKind.CREDIT_LINE;
-        if (isLine && input.funding) {
-          throw new DomainError(
-            UserErrorCode.INVALID_INPUT,
-            'A credit line is funded by the platform; leave funding out.',
-            ['input', 'funding'],
-          );
-        }
+        checkOfferAcceptable(app, now, input.funding);
         const decision = await tx.em.findOneOrFail(CreditDecision, { id: app.decisionId! });
+        const isLine = app.product === AccountKind.CREDIT_LINE;
         const funding: FundingSource | null = isLine ? null : (input.funding ?? 'PLATFORM');
-        const limit = Number(decision.approvedAmount);
-        const account = tx.em.create(CreditAccount, {
-          ownerId: app.applicantId,
-          applicationId: app.id,
-          kind: app.product,
-          status: isLine
-            ? AccountStatus.ACTIVE
-            : funding === 'MARKETPLACE'
-              ? AccountStatus.PENDING_FUNDING
-              : AccountStatus.PENDING_DISBURSEMENT,
-          aprBp: decision.aprBp!,
-          creditLimit: limit,
-          availableCredit: isLine ? limit : 0,
-          fundingSource: funding,
-          termMonths: isLine ? null : app.termMonths,
-          openedAt: now,
-          createdAt: now,
-          updatedAt: now,
-        });
-        tx.em.persist(account);
-        this.ledger.openAccount(tx, account.id);
+        const account = this.openAccount(tx, app, decision, funding, now);
         app.status = ApplicationStatus.ACCEPTED;
         app.updatedAt = now;
         app.version++;
         await tx.em.flush(); // the unique application_id makes a second account impossible
         if (isLine) this.issueCard(tx, account);
         const view = applicationView(app, decisionView(decision));
-        tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
-        this.notifications.notify(
-          tx,
-          app.applicantId,
-          isLine ? NotificationKind.CARD_ISSUED : NotificationKind.ACCOUNT_OPENED,
-          isLine ? 'Your card is ready' : 'Your loan account is open',
-          isLine
-            ? 'Your credit line is open and your virtual card is ready to use.'
-            : funding === 'MARKETPLACE'
-              ? 'Your loan is listed for investors; we will tell you when it is funded.'
-              : 'Request the disbursement when you are ready.',
-          { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
-        );
-        this.audit.record(tx, ctx, {
-          action: 'application.accept',
-          objectId: app.id,
-          changes: { status: ['APPROVED', 'ACCEPTED'], accountId: account.id, funding },
-        });
+        this.announceAcceptance(ctx, tx, app, account, funding);
         return { application: view, account };
       });
     } catch (err) {
@@ -139,6 +115,71 @@ export class CreditAccountService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Opens the account the offer describes, with its ledger accounts: a credit line active at
+   * once with the whole limit available; a loan awaiting its funding, with none.
+   */
+  private openAccount(
+    tx: Tx,
+    app: CreditApplication,
+    decision: CreditDecision,
+    funding: FundingSource | null,
+    now: Date,
+  ): CreditAccount {
+    const isLine = app.product === AccountKind.CREDIT_LINE;
+    const limit = Number(decision.approvedAmount);
+    const account = tx.em.create(CreditAccount, {
+      ownerId: app.applicantId,
+      applicationId: app.id,
+      kind: app.product,
+      status: isLine
+        ? AccountStatus.ACTIVE
+        : funding === 'MARKETPLACE'
+          ? AccountStatus.PENDING_FUNDING
+          : AccountStatus.PENDING_DISBURSEMENT,
+      aprBp: decision.aprBp!,
+      creditLimit: limit,
+      availableCredit: isLine ? limit : 0,
+      fundingSource: funding,
+      termMonths: isLine ? null : app.termMonths,
+      openedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    tx.em.persist(account);
+    this.ledger.openAccount(tx, account.id);
+    return account;
+  }
+
+  /** `applicationUpdated`, the owner's notification (card ready, or loan open) and the audit line. */
+  private announceAcceptance(
+    ctx: RequestScope,
+    tx: Tx,
+    app: CreditApplication,
+    account: CreditAccount,
+    funding: FundingSource | null,
+  ): void {
+    const isLine = app.product === AccountKind.CREDIT_LINE;
+    tx.emit(applicationUpdatedEvent(app.id, app.applicantId));
+    this.notifications.notify(
+      tx,
+      app.applicantId,
+      isLine ? NotificationKind.CARD_ISSUED : NotificationKind.ACCOUNT_OPENED,
+      isLine ? 'Your card is ready' : 'Your loan account is open',
+      isLine
+        ? 'Your credit line is open and your virtual card is ready to use.'
+        : funding === 'MARKETPLACE'
+          ? 'Your loan is listed for investors; we will tell you when it is funded.'
+          : 'Request the disbursement when you are ready.',
+      { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+    );
+    this.audit.record(tx, ctx, {
+      action: 'application.accept',
+      objectId: app.id,
+      changes: { status: ['APPROVED', 'ACCEPTED'], accountId: account.id, funding },
+    });
   }
 
   /** An account of the caller's (admins: anyone's); null otherwise, as for a missing id. */

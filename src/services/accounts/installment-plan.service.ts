@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { addDays } from '../../domain/common/calendar';
 import { monthlySchedule, INTEREST_FREE_DAYS } from '../../domain/common/amortization';
 import { formatMoney } from '../../domain/common/money';
@@ -8,14 +7,13 @@ import { PlanKind, PlanStatus } from '../../entities/accounts/installment-plan.e
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
-import { localId, toGlobalId } from '../../lib/global-id';
+import { toGlobalId } from '../../lib/global-id';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import type { Clock } from '../../lib/clock';
 import type { Transactions } from '../../db/transactions';
 import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
-
-import { TRANSACTION_TYPE } from './transaction-view';
+import { findOwnTransaction, lockAccountThenTransaction } from './own-transaction';
 
 export const PLAN_TYPE = 'InstallmentPlan';
 const CONVERSION_MONTHS = new Set([3, 6, 12]);
@@ -48,19 +46,9 @@ export class InstallmentPlanService {
     if (!CONVERSION_MONTHS.has(input.months)) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'Choose 3, 6 or 12 months.', ['input', 'months']);
     }
-    const id = localId(input.transactionId, TRANSACTION_TYPE);
-    const notFound = () =>
-      new DomainError(UserErrorCode.NOT_FOUND, 'No such transaction.', ['input', 'transactionId']);
-    if (!id) throw notFound();
-    const found = await ctx.em.fork().findOne(CardTransaction, { id }, { fields: ['accountId', 'ownerId'] });
-    if (!found || found.ownerId !== viewer.userId) throw notFound();
+    const own = await findOwnTransaction(ctx, viewer, input.transactionId);
     return this.tx.run(ctx.em, async (tx) => {
-      const account = await tx.em.findOneOrFail(
-        CreditAccount,
-        { id: found.accountId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      const t = await tx.em.findOneOrFail(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const { account, t } = await lockAccountThenTransaction(tx, own);
       const today = this.clock.today();
       const bill =
         t.status === TransactionStatus.APPROVED && !t.planId ? await this.interestFreeBill(tx, t.id) : null;

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import { addDays } from '../../domain/common/calendar';
 import { INTEREST_FREE_DAYS } from '../../domain/common/amortization';
 import { payoffAmount, type Allocation } from '../../domain/repayments/allocation';
@@ -21,7 +20,7 @@ import { InstallmentStatus, PlanStatus } from '../../entities/accounts/installme
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
-import { localId, toGlobalId } from '../../lib/global-id';
+import { toGlobalId } from '../../lib/global-id';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import { EventType } from '../../subscriptions/common/topics';
 import { CARD_TYPE } from './credit-account.service';
@@ -35,12 +34,40 @@ import type { PayoutService } from '../repayments/payout.service';
 import { MAX_MERCHANT } from './card-transaction.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { InstallmentPlanService, InterestFreeBill } from './installment-plan.service';
+import { findOwnTransaction, lockAccountThenTransaction } from './own-transaction';
 import {
   announceTransaction,
   TRANSACTION_TYPE,
   transactionView,
   type TransactionView,
 } from './transaction-view';
+
+/** Refused unless an approved purchase, not converted, with at least `amount` left to refund. */
+function checkRefundable(t: CardTransaction, amount: number): void {
+  if (t.status !== TransactionStatus.APPROVED || t.kind !== TransactionKind.PURCHASE) {
+    throw new DomainError(
+      UserErrorCode.INVALID_STATE,
+      t.kind !== TransactionKind.PURCHASE
+        ? 'Only a card purchase can be refunded.'
+        : `A ${t.status.toLowerCase()} transaction cannot be refunded.`,
+      ['input', 'transactionId'],
+    );
+  }
+  if (t.planId) {
+    throw new DomainError(UserErrorCode.INVALID_STATE, 'This purchase was converted into installments.', [
+      'input',
+      'transactionId',
+    ]);
+  }
+  const left = Number(t.amount) - Number(t.refunded);
+  if (amount > left) {
+    throw new DomainError(
+      UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
+      `At most ${formatMoney(left)} can still be refunded.`,
+      ['input', 'amount'],
+    );
+  }
+}
 
 /**
  * Refunds of purchases (SPEC section 6): what is still owed of the purchase is cancelled;
@@ -77,74 +104,16 @@ export class RefundService {
         'input',
         'amount',
       ]);
-    const id = localId(input.transactionId, TRANSACTION_TYPE);
-    const notFound = () =>
-      new DomainError(UserErrorCode.NOT_FOUND, 'No such transaction.', ['input', 'transactionId']);
-    if (!id) throw notFound();
-    const found = await ctx.em.fork().findOne(CardTransaction, { id }, { fields: ['accountId', 'ownerId'] });
-    if (!found || found.ownerId !== viewer.userId) throw notFound();
+    const own = await findOwnTransaction(ctx, viewer, input.transactionId);
     const call = { operation: 'refundCardTransaction', key: input.idempotencyKey, input };
     const { stored, local: returnId } = await this.mutations.run(ctx, call, async (tx) => {
-      const account = await tx.em.findOneOrFail(
-        CreditAccount,
-        { id: found.accountId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      const t = await tx.em.findOneOrFail(CardTransaction, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (t.status !== TransactionStatus.APPROVED || t.kind !== TransactionKind.PURCHASE) {
-        throw new DomainError(
-          UserErrorCode.INVALID_STATE,
-          t.kind !== TransactionKind.PURCHASE
-            ? 'Only a card purchase can be refunded.'
-            : `A ${t.status.toLowerCase()} transaction cannot be refunded.`,
-          ['input', 'transactionId'],
-        );
-      }
-      if (t.planId) {
-        throw new DomainError(UserErrorCode.INVALID_STATE, 'This purchase was converted into installments.', [
-          'input',
-          'transactionId',
-        ]);
-      }
-      const left = Number(t.amount) - Number(t.refunded);
-      if (input.amount > left) {
-        throw new DomainError(
-          UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
-          `At most ${formatMoney(left)} can still be refunded.`,
-          ['input', 'amount'],
-        );
-      }
+      const { account, t } = await lockAccountThenTransaction(tx, own);
+      checkRefundable(t, input.amount);
       const now = this.clock.now();
-      const bill = await this.plans.interestFreeBill(tx, t.id);
-      const unpaid = bill ? Number(bill.installment.principal) - Number(bill.installment.paidPrincipal) : 0;
-      const owedPart = Math.min(input.amount, Math.max(0, unpaid));
-      const returned = input.amount - owedPart;
-      if (bill && owedPart > 0) {
-        const { plan, installment } = bill;
-        installment.principal = Number(installment.principal) - owedPart;
-        plan.principal = Number(plan.principal) - owedPart;
-        if (Number(installment.paid) >= Number(installment.principal) + Number(installment.fee)) {
-          installment.status = InstallmentStatus.PAID;
-          installment.paidAt = now;
-          plan.status = PlanStatus.PAID_OFF;
-        }
-      }
-      t.refunded = Number(t.refunded) + input.amount;
-      if (t.refunded === Number(t.amount)) t.status = TransactionStatus.REFUNDED;
-      account.availableCredit = Number(account.availableCredit) + owedPart;
-      account.updatedAt = now;
-      this.ledger.post(tx, refundPosting(t.accountId, { owed: owedPart, returned }), {
-        creditAccountId: t.accountId,
-        refId: t.id,
-      });
-      const reverse = pointsToReverse(t.rewardPoints, Number(t.amount), t.refunded, t.rewardPointsReversed);
-      let chargeBack: InterestFreeBill | null = null;
-      if (reverse > 0) {
-        t.rewardPointsReversed += reverse;
-        const taken = await this.points.takeBack(tx, t.ownerId, reverse, t.id);
-        if (taken < reverse) chargeBack = await this.chargeRedeemedPoints(tx, account, t, reverse - taken);
-      }
-      const credit = await this.creditPaidPart(tx, account, returned, chargeBack);
+      const { owed, returned } = await this.cancelOwedPart(tx, t, input.amount, now);
+      this.recordRefund(tx, account, t, input.amount, owed, now);
+      const chargeBack = await this.takeBackPoints(tx, account, t);
+      const credited = await this.creditPaidPart(tx, account, returned, chargeBack);
       // Last, so that no intermediate write shows less than zero: the refund restored at least this much.
       if (chargeBack)
         account.availableCredit = Number(account.availableCredit) - Number(chargeBack.plan.principal);
@@ -155,13 +124,13 @@ export class RefundService {
         changes: {
           amount: input.amount,
           refunded: t.refunded,
-          owed: owedPart,
-          credited: credit,
-          returned: returned - credit,
+          owed,
+          credited,
+          returned: returned - credited,
         },
       });
       const returnId =
-        returned - credit > 0 ? this.payouts.createReturn(tx, account, returned - credit, t.id) : null;
+        returned - credited > 0 ? this.payouts.createReturn(tx, account, returned - credited, t.id) : null;
       return { stored: { transactionId: t.id }, local: returnId };
     });
     if (returnId) await this.payouts.pay(ctx.em, returnId);
@@ -171,6 +140,71 @@ export class RefundService {
       transaction: transactionView(t),
       account: await em.findOneOrFail(CreditAccount, { id: t.accountId }),
     };
+  }
+
+  /**
+   * Cancels what is still owed of the purchase, up to the refund: its 45-day bill shrinks by
+   * that much (and is paid off when nothing is left). Returns that part (`owed`) and the rest
+   * (`returned`), which the owner had already paid.
+   */
+  private async cancelOwedPart(
+    tx: Tx,
+    t: CardTransaction,
+    amount: number,
+    now: Date,
+  ): Promise<{ owed: number; returned: number }> {
+    const bill = await this.plans.interestFreeBill(tx, t.id);
+    const unpaid = bill ? Number(bill.installment.principal) - Number(bill.installment.paidPrincipal) : 0;
+    const owed = Math.min(amount, Math.max(0, unpaid));
+    if (bill && owed > 0) {
+      const { plan, installment } = bill;
+      installment.principal = Number(installment.principal) - owed;
+      plan.principal = Number(plan.principal) - owed;
+      if (Number(installment.paid) >= Number(installment.principal) + Number(installment.fee)) {
+        installment.status = InstallmentStatus.PAID;
+        installment.paidAt = now;
+        plan.status = PlanStatus.PAID_OFF;
+      }
+    }
+    return { owed, returned: amount - owed };
+  }
+
+  /**
+   * Records the refund on the purchase (REFUNDED once refunded in full), gives back the
+   * available credit of the cancelled part, and posts the refund to the ledger.
+   */
+  private recordRefund(
+    tx: Tx,
+    account: CreditAccount,
+    t: CardTransaction,
+    amount: number,
+    owed: number,
+    now: Date,
+  ): void {
+    t.refunded = Number(t.refunded) + amount;
+    if (t.refunded === Number(t.amount)) t.status = TransactionStatus.REFUNDED;
+    account.availableCredit = Number(account.availableCredit) + owed;
+    account.updatedAt = now;
+    this.ledger.post(tx, refundPosting(t.accountId, { owed, returned: amount - owed }), {
+      creditAccountId: t.accountId,
+      refId: t.id,
+    });
+  }
+
+  /**
+   * Takes back the purchase's points in proportion to what is refunded so far; those already
+   * redeemed are charged back. Returns that charge's bill, if one was made.
+   */
+  private async takeBackPoints(
+    tx: Tx,
+    account: CreditAccount,
+    t: CardTransaction,
+  ): Promise<InterestFreeBill | null> {
+    const reverse = pointsToReverse(t.rewardPoints, Number(t.amount), t.refunded, t.rewardPointsReversed);
+    if (reverse <= 0) return null;
+    t.rewardPointsReversed += reverse;
+    const taken = await this.points.takeBack(tx, t.ownerId, reverse, t.id);
+    return taken < reverse ? this.chargeRedeemedPoints(tx, account, t, reverse - taken) : null;
   }
 
   /**
