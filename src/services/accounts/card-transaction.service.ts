@@ -12,6 +12,7 @@ import { localId } from '../../lib/global-id';
 import { findPage, mapConnection, pageSize, toConnection, type Connection } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import { CARD_TYPE } from './credit-account.service';
+import type { Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -31,6 +32,30 @@ export interface AuthorizeInput {
   category: string;
   idempotencyKey: string;
 }
+
+/** Refused with every field error at once: a positive amount and a merchant name. Returns the name trimmed. */
+function checkPurchaseInput(input: AuthorizeInput): string {
+  const errors = new FieldErrors();
+  if (input.amount <= 0) errors.add(['input', 'amount'], 'The amount must be more than zero.');
+  const merchant = input.merchantName.trim();
+  if (!merchant) errors.add(['input', 'merchantName'], 'Name the merchant.');
+  if (input.merchantName.length > MAX_MERCHANT)
+    errors.add(['input', 'merchantName'], `Use at most ${MAX_MERCHANT} characters.`);
+  errors.throwIfAny();
+  return merchant;
+}
+
+/** Why the card itself declines a purchase at `now` (frozen, closed, expired), or null. */
+function cardDecline(card: Card, now: Date): DeclineReason | null {
+  return card.status === CardStatus.FROZEN
+    ? DeclineReason.CARD_FROZEN
+    : card.status === CardStatus.CLOSED
+      ? DeclineReason.CARD_CLOSED
+      : card.expiryYear * 12 + card.expiryMonth < now.getUTCFullYear() * 12 + now.getUTCMonth() + 1
+        ? DeclineReason.CARD_EXPIRED
+        : null;
+}
+
 /**
  * Card purchases. Available credit moves with one guarded UPDATE (`available_credit >=
  * amount`), so concurrent purchases on one account serialise on its row and can never
@@ -46,17 +71,16 @@ export class CardTransactionService {
     private readonly plans: InstallmentPlanService,
   ) {}
 
+  /**
+   * Authorises a purchase on the caller's card: approved, it takes the credit, opens its
+   * 45-day bill, posts it and earns its points; declined (card or account state, not enough
+   * credit), it is recorded with the reason. Either way a successful mutation.
+   */
   async authorize(
     ctx: RequestScope,
     input: AuthorizeInput,
   ): Promise<{ transaction: TransactionView; account: CreditAccount }> {
-    const errors = new FieldErrors();
-    if (input.amount <= 0) errors.add(['input', 'amount'], 'The amount must be more than zero.');
-    const merchant = input.merchantName.trim();
-    if (!merchant) errors.add(['input', 'merchantName'], 'Name the merchant.');
-    if (input.merchantName.length > MAX_MERCHANT)
-      errors.add(['input', 'merchantName'], `Use at most ${MAX_MERCHANT} characters.`);
-    errors.throwIfAny();
+    const merchant = checkPurchaseInput(input);
     const cardId = localId(input.cardId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
     if (!cardId) throw notFound();
@@ -67,55 +91,10 @@ export class CardTransactionService {
       if (!card || card.ownerId !== viewer.userId) throw notFound();
       const now = this.clock.now();
       const today = this.clock.today();
-      let decline: DeclineReason | null =
-        card.status === CardStatus.FROZEN
-          ? DeclineReason.CARD_FROZEN
-          : card.status === CardStatus.CLOSED
-            ? DeclineReason.CARD_CLOSED
-            : card.expiryYear * 12 + card.expiryMonth < now.getUTCFullYear() * 12 + now.getUTCMonth() + 1
-              ? DeclineReason.CARD_EXPIRED
-              : null;
-      if (!decline) {
-        const updated = await tx.em.getConnection().execute(
-          `update credit_account set available_credit = available_credit - ?, updated_at = ?
-            where id = ? and status = ? and available_credit >= ? returning id`,
-          [input.amount, now, card.accountId, AccountStatus.ACTIVE, input.amount],
-          'all',
-          tx.em.getTransactionContext(),
-        );
-        if (updated.length === 0) {
-          const account = await tx.em.findOneOrFail(CreditAccount, { id: card.accountId });
-          decline =
-            account.status !== AccountStatus.ACTIVE
-              ? DeclineReason.ACCOUNT_NOT_ACTIVE
-              : DeclineReason.INSUFFICIENT_CREDIT;
-        }
-      }
-      const approved = decline === null;
-      const points = approved ? purchasePoints(input.amount, input.category) : 0;
-      const t = tx.em.create(CardTransaction, {
-        cardId: card.id,
-        accountId: card.accountId,
-        ownerId: card.ownerId,
-        amount: input.amount,
-        status: approved ? TransactionStatus.APPROVED : TransactionStatus.DECLINED,
-        merchantName: merchant,
-        category: input.category,
-        declineReason: decline,
-        rewardPoints: points,
-        dueDate: approved ? addDays(today, INTEREST_FREE_DAYS) : null,
-        createdAt: now,
-      });
-      tx.em.persist(t);
-      if (approved) {
-        this.plans.openInterestFreeBill(tx, t);
-        this.ledger.post(tx, purchasePosting(card.accountId, input.amount), {
-          creditAccountId: card.accountId,
-          refId: t.id,
-        });
-        if (points > 0) await this.points.change(tx, card.ownerId, points, RewardReason.PURCHASE, t.id);
-      }
-      announceTransaction(this.notifications, tx, t, approved ? 'approved' : 'declined');
+      const decline = cardDecline(card, now) ?? (await this.takeCredit(tx, card, input.amount, now));
+      const t = this.recordPurchase(tx, card, input, merchant, decline, now, today);
+      if (decline === null) await this.billPurchase(tx, t);
+      announceTransaction(this.notifications, tx, t, decline === null ? 'approved' : 'declined');
       return { stored: { transactionId: t.id }, local: t };
     });
     const t = outcome.replayed
@@ -123,6 +102,64 @@ export class CardTransactionService {
       : outcome.local;
     const account = await ctx.em.fork().findOneOrFail(CreditAccount, { id: t.accountId });
     return { transaction: transactionView(t), account };
+  }
+
+  /**
+   * Takes the purchase's amount off the account's available credit with the one guarded
+   * UPDATE the class comment describes. Returns why it could not, or null when it did.
+   */
+  private async takeCredit(tx: Tx, card: Card, amount: number, now: Date): Promise<DeclineReason | null> {
+    const updated = await tx.em.getConnection().execute(
+      `update credit_account set available_credit = available_credit - ?, updated_at = ?
+        where id = ? and status = ? and available_credit >= ? returning id`,
+      [amount, now, card.accountId, AccountStatus.ACTIVE, amount],
+      'all',
+      tx.em.getTransactionContext(),
+    );
+    if (updated.length > 0) return null;
+    const account = await tx.em.findOneOrFail(CreditAccount, { id: card.accountId });
+    return account.status !== AccountStatus.ACTIVE
+      ? DeclineReason.ACCOUNT_NOT_ACTIVE
+      : DeclineReason.INSUFFICIENT_CREDIT;
+  }
+
+  /** The purchase as approved (due in 45 days, with its points) or declined (with the reason). */
+  private recordPurchase(
+    tx: Tx,
+    card: Card,
+    input: AuthorizeInput,
+    merchant: string,
+    decline: DeclineReason | null,
+    now: Date,
+    today: string,
+  ): CardTransaction {
+    const approved = decline === null;
+    const t = tx.em.create(CardTransaction, {
+      cardId: card.id,
+      accountId: card.accountId,
+      ownerId: card.ownerId,
+      amount: input.amount,
+      status: approved ? TransactionStatus.APPROVED : TransactionStatus.DECLINED,
+      merchantName: merchant,
+      category: input.category,
+      declineReason: decline,
+      rewardPoints: approved ? purchasePoints(input.amount, input.category) : 0,
+      dueDate: approved ? addDays(today, INTEREST_FREE_DAYS) : null,
+      createdAt: now,
+    });
+    tx.em.persist(t);
+    return t;
+  }
+
+  /** An approved purchase: its 45-day bill, its ledger posting and its points. */
+  private async billPurchase(tx: Tx, t: CardTransaction): Promise<void> {
+    this.plans.openInterestFreeBill(tx, t);
+    this.ledger.post(tx, purchasePosting(t.accountId, Number(t.amount)), {
+      creditAccountId: t.accountId,
+      refId: t.id,
+    });
+    if (t.rewardPoints > 0)
+      await this.points.change(tx, t.ownerId, t.rewardPoints, RewardReason.PURCHASE, t.id);
   }
 
   async get(ctx: RequestScope, id: string): Promise<TransactionView | null> {
