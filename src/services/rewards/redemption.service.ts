@@ -2,11 +2,12 @@ import { payoffAmount } from '../../domain/repayments/allocation';
 import { redemptionPosting } from '../../domain/ledger/ledger';
 import { formatMoney } from '../../domain/common/money';
 import { MIN_REDEMPTION_POINTS, redemptionValue } from '../../domain/rewards/rewards';
-import { Payment, RewardRedemption } from '../../entities';
+import { Payment, RewardRedemption, type CreditAccount } from '../../entities';
 import { AccountStatus } from '../../entities/accounts/credit-account.entity';
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import { PaymentSource } from '../../entities/repayments/payment.entity';
 import { RedemptionKind, RewardReason } from '../../entities/rewards/rewards.entity';
+import type { Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
 import { DomainError, UserErrorCode } from '../../lib/errors';
 import type { CreditAccountService } from '../accounts/credit-account.service';
@@ -59,20 +60,7 @@ export class RedemptionService {
       const owed = await this.application.loadOwed(tx.em, account.id);
       const payoff = payoffAmount(owed.items, this.clock.today());
       const room = payoff - (await this.application.pendingPayments(tx, account.id));
-      const updated = await tx.em
-        .getConnection()
-        .execute(
-          'update reward_balance set balance = balance - ? where user_id = ? and balance >= ? returning balance',
-          [input.points, viewer.userId, input.points],
-          'all',
-          tx.em.getTransactionContext(),
-        );
-      if (updated.length === 0) {
-        throw new DomainError(UserErrorCode.INSUFFICIENT_POINTS, 'You do not have that many points.', [
-          'input',
-          'points',
-        ]);
-      }
+      await this.spendPoints(tx, viewer.userId, input.points);
       if (value > room) {
         throw new DomainError(
           UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
@@ -80,28 +68,7 @@ export class RedemptionService {
           ['input', 'points'],
         );
       }
-      const now = this.clock.now();
-      const payment = tx.em.create(Payment, {
-        accountId: account.id,
-        ownerId: account.ownerId,
-        amount: value,
-        status: 'SUCCEEDED',
-        source: PaymentSource.REWARDS,
-        createdAt: now,
-        settledAt: now,
-      });
-      tx.em.persist(payment);
-      const redemption = tx.em.create(RewardRedemption, {
-        userId: viewer.userId,
-        accountId: account.id,
-        kind: input.kind,
-        points: input.points,
-        value,
-        paymentId: payment.id,
-        createdAt: now,
-      });
-      tx.em.persist(redemption);
-      this.points.entry(tx, viewer.userId, -input.points, RewardReason.REDEMPTION, redemption.id);
+      const { payment, redemption } = this.recordRedemption(tx, account, viewer.userId, input, value);
       const allocations = await this.application.applyToAccount(
         tx,
         account,
@@ -112,23 +79,89 @@ export class RedemptionService {
         (parts) => redemptionPosting(account.id, input.points, parts),
       );
       this.application.announceApplied(tx, payment, allocations);
-      const label = input.kind === RedemptionKind.TRAVEL ? 'Travel redemption' : 'Statement credit';
-      this.notifications.notify(
-        tx,
-        viewer.userId,
-        NotificationKind.REWARDS_REDEEMED,
-        label,
-        `${input.points} points: ${formatMoney(value)} credited to your account.`,
-      );
-      this.audit.record(tx, ctx, {
-        action: 'rewards.redeem',
-        objectId: redemption.id,
-        changes: { points: input.points, kind: input.kind, value, paymentId: payment.id },
-      });
+      this.announceRedemption(ctx, tx, redemption, payment);
       return { stored: { redemptionId: redemption.id } };
     });
     const em = ctx.em.fork();
     const redemption = await em.findOneOrFail(RewardRedemption, { id: stored.redemptionId });
     return { redemption, rewards: await this.points.summaryNow(em, viewer.userId) };
+  }
+
+  /** Takes the points off the owner's balance with one guarded UPDATE (its row lock, after the account's). */
+  private async spendPoints(tx: Tx, userId: string, points: number): Promise<void> {
+    const updated = await tx.em
+      .getConnection()
+      .execute(
+        'update reward_balance set balance = balance - ? where user_id = ? and balance >= ? returning balance',
+        [points, userId, points],
+        'all',
+        tx.em.getTransactionContext(),
+      );
+    if (updated.length === 0) {
+      throw new DomainError(UserErrorCode.INSUFFICIENT_POINTS, 'You do not have that many points.', [
+        'input',
+        'points',
+      ]);
+    }
+  }
+
+  /** The redemption, the SUCCEEDED payment that carries its value, and its line in the points history. */
+  private recordRedemption(
+    tx: Tx,
+    account: CreditAccount,
+    userId: string,
+    input: { points: number; kind: RedemptionKind },
+    value: number,
+  ): { payment: Payment; redemption: RewardRedemption } {
+    const now = this.clock.now();
+    const payment = tx.em.create(Payment, {
+      accountId: account.id,
+      ownerId: account.ownerId,
+      amount: value,
+      status: 'SUCCEEDED',
+      source: PaymentSource.REWARDS,
+      createdAt: now,
+      settledAt: now,
+    });
+    tx.em.persist(payment);
+    const redemption = tx.em.create(RewardRedemption, {
+      userId,
+      accountId: account.id,
+      kind: input.kind,
+      points: input.points,
+      value,
+      paymentId: payment.id,
+      createdAt: now,
+    });
+    tx.em.persist(redemption);
+    this.points.entry(tx, userId, -input.points, RewardReason.REDEMPTION, redemption.id);
+    return { payment, redemption };
+  }
+
+  /** The owner's notification and the audit line. */
+  private announceRedemption(
+    ctx: RequestScope,
+    tx: Tx,
+    redemption: RewardRedemption,
+    payment: Payment,
+  ): void {
+    const label = redemption.kind === RedemptionKind.TRAVEL ? 'Travel redemption' : 'Statement credit';
+    this.notifications.notify(
+      tx,
+      redemption.userId,
+      NotificationKind.REWARDS_REDEEMED,
+      label,
+      `${redemption.points} points: ${formatMoney(Number(redemption.value))} credited to your account.`,
+    );
+    this.audit.record(tx, ctx, {
+      action: 'rewards.redeem',
+      objectId: redemption.id,
+      changes: {
+        points: redemption.points,
+        kind: redemption.kind,
+        value: redemption.value,
+        paymentId: payment.id,
+      },
+    });
   }
 }
