@@ -16,7 +16,7 @@ import { NotificationKind } from '../../entities/notifications/notification.enti
 import { toGlobalId } from '../../lib/global-id';
 import type { Tx } from '../../db/transactions';
 import { APPLICATION_TYPE, applicationUpdatedEvent } from '../applications/credit-application.service';
-import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
+import { ACCOUNT_TYPE, lockAccount } from '../accounts/credit-account.service';
 import type { Owed, PaymentApplicationService } from '../repayments/payment-application.service';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
@@ -60,6 +60,16 @@ const OPEN = new Set<string>([
   InstallmentStatus.LATE,
 ]);
 const unpaid = (i: Installment) => Number(i.principal) + Number(i.interest) + Number(i.fee) - Number(i.paid);
+
+/** One account's day, as each of its steps sees it: in its transaction, under its lock. */
+interface AccountDay {
+  tx: Tx;
+  account: CreditAccount;
+  owed: Owed;
+  day: string;
+  summary: DailyJobSummary;
+}
+
 /**
  * The daily job for one business day (SPEC section 5). Its claim on the day is a lease in
  * `daily_job_run`: one instance at a time works on a day, a run that crashed or failed is
@@ -99,37 +109,11 @@ export class DailyJobService {
       expiredOffers: 0,
     };
     const conn = em.getConnection();
-    const claimed = (await conn.execute(
-      `insert into daily_job_run (day, started_at, lease_until, attempts)
-       values (?, now(), now() + (? * interval '1 millisecond'), 1)
-       on conflict (day) do update
-         set lease_until = excluded.lease_until, started_at = excluded.started_at,
-             attempts = daily_job_run.attempts + 1
-       where daily_job_run.finished_at is null
-         and (daily_job_run.lease_until is null or daily_job_run.lease_until < now())
-       returning attempts`,
-      [day, LEASE_MS],
-    )) as { attempts: number }[];
-    if (claimed.length === 0) return summary;
+    const attempt = await this.claim(em, day);
+    if (attempt === null) return summary;
     summary.ran = true;
-    const attempt = claimed[0]!.attempts;
     try {
-      const accounts = (await conn.execute(
-        `select p.account_id from installment i join installment_plan p on p.id = i.plan_id
-          where i.status <> 'PAID' and i.due_date <= ? and p.status = 'ACTIVE'
-         union select id from credit_account where days_past_due > 0 and status = 'ACTIVE'
-         order by 1`,
-        [addDays(day, REMINDER_DAYS)],
-      )) as { account_id: string }[];
-      let renewedAt = Date.now();
-      for (const { account_id } of accounts) {
-        if (this.stopping) throw new DailyJobInterrupted(day);
-        await this.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
-        if (Date.now() - renewedAt > LEASE_MS / 3) {
-          await this.renew(em, day, attempt);
-          renewedAt = Date.now();
-        }
-      }
+      await this.workAccounts(em, day, attempt, summary);
       summary.expiredOffers = await this.expireOffers(em, asOf);
       await conn.execute("delete from idempotency_key where created_at < now() - interval '48 hours'");
       await conn.execute(
@@ -140,46 +124,95 @@ export class DailyJobService {
       // Hand the day back: another instance picks it up at once after a shutdown, a little
       // later after a failure.
       const retryMs = err instanceof DailyJobInterrupted ? 0 : RETRY_AFTER_MS;
-      await conn
-        .execute(
-          `update daily_job_run set lease_until = now() + (? * interval '1 millisecond') where day = ? and attempts = ?`,
-          [retryMs, day, attempt],
-        )
-        .catch(() => undefined);
+      await this.lease(em, day, attempt, retryMs).catch(() => undefined);
       throw err;
     }
     this.log.info({ day, attempt, ...summary }, 'daily job');
     return summary;
   }
 
-  /** Keeps the day while the run is still working on it. */
-  private async renew(em: EntityManager, day: string, attempt: number): Promise<void> {
+  /**
+   * Claims the day: a new day, or one whose run crashed or failed and whose lease lapsed;
+   * never a finished one. Returns this run's attempt number, or null when the day is not ours.
+   */
+  private async claim(em: EntityManager, day: string): Promise<number | null> {
+    const claimed = (await em.getConnection().execute(
+      `insert into daily_job_run (day, started_at, lease_until, attempts)
+       values (?, now(), now() + (? * interval '1 millisecond'), 1)
+       on conflict (day) do update
+         set lease_until = excluded.lease_until, started_at = excluded.started_at,
+             attempts = daily_job_run.attempts + 1
+       where daily_job_run.finished_at is null
+         and (daily_job_run.lease_until is null or daily_job_run.lease_until < now())
+       returning attempts`,
+      [day, LEASE_MS],
+    )) as { attempts: number }[];
+    return claimed.length === 0 ? null : claimed[0]!.attempts;
+  }
+
+  /**
+   * Works each account with something due (or past due) in its own transaction, renewing the
+   * lease as it goes; stops between two accounts at shutdown.
+   */
+  private async workAccounts(
+    em: EntityManager,
+    day: string,
+    attempt: number,
+    summary: DailyJobSummary,
+  ): Promise<void> {
+    const accounts = (await em.getConnection().execute(
+      `select p.account_id from installment i join installment_plan p on p.id = i.plan_id
+        where i.status <> 'PAID' and i.due_date <= ? and p.status = 'ACTIVE'
+       union select id from credit_account where days_past_due > 0 and status = 'ACTIVE'
+       order by 1`,
+      [addDays(day, REMINDER_DAYS)],
+    )) as { account_id: string }[];
+    let renewedAt = Date.now();
+    for (const { account_id } of accounts) {
+      if (this.stopping) throw new DailyJobInterrupted(day);
+      await this.tx.run(em.fork(), (tx) => this.account(tx, account_id, day, summary));
+      if (Date.now() - renewedAt > LEASE_MS / 3) {
+        await this.lease(em, day, attempt, LEASE_MS); // keeps the day while the run is still working on it
+        renewedAt = Date.now();
+      }
+    }
+  }
+
+  /** Sets how long this attempt still holds the day: renewed while it works, shortened to hand it back. */
+  private async lease(em: EntityManager, day: string, attempt: number, ms: number): Promise<void> {
     await em
       .getConnection()
       .execute(
         `update daily_job_run set lease_until = now() + (? * interval '1 millisecond') where day = ? and attempts = ?`,
-        [LEASE_MS, day, attempt],
+        [ms, day, attempt],
       );
   }
 
   /**
-   * One account's day, under its lock: interest due becomes income, late fees, 45-day
-   * purchases still unpaid become 6-month plans, delinquency and charge-off, reminders.
+   * One account's day, under its lock: interest due becomes income, 45-day purchases still
+   * unpaid become 6-month plans, late fees, delinquency and charge-off, reminders.
    */
   private async account(tx: Tx, accountId: string, day: string, summary: DailyJobSummary): Promise<void> {
-    const account = await tx.em.findOneOrFail(
-      CreditAccount,
-      { id: accountId },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    const account = await lockAccount(tx, accountId);
     const owed = await this.application.loadOwed(tx.em, account.id);
-    const plans = new Map(owed.plans.map((p) => [p.id, p]));
-    const notifyAccount = (kind: NotificationKind, title: string, body: string) =>
-      this.notifications.notify(tx, account.ownerId, kind, title, body, {
-        accountId: toGlobalId(ACCOUNT_TYPE, account.id),
-      });
+    const accountDay: AccountDay = { tx, account, owed, day, summary };
+    this.recognizeInterest(accountDay);
+    if (account.status === AccountStatus.ACTIVE) await this.convertUnpaidPurchases(accountDay);
+    this.chargeLateFees(accountDay);
 
-    // Scheduled interest becomes income on its due date.
+    // Days past due from the oldest unpaid due installment; charge-off at 120 days.
+    if (account.status !== AccountStatus.ACTIVE) return;
+    this.application.refreshDelinquency(account, owed, day);
+    if (account.daysPastDue >= CHARGE_OFF_DAYS && account.status === AccountStatus.ACTIVE) {
+      await this.chargeOff(tx, account, owed);
+      summary.chargeOffs++;
+      return;
+    }
+    this.remind(accountDay);
+  }
+
+  /** Scheduled interest becomes income on its due date. */
+  private recognizeInterest({ tx, account, owed, day, summary }: AccountDay): void {
     for (const i of owed.installments) {
       if (i.dueDate > day || i.interestRecognized || Number(i.interest) <= 0) continue;
       this.ledger.post(tx, interestPosting(account.id, Number(i.interest)), {
@@ -189,37 +222,42 @@ export class DailyJobService {
       i.interestRecognized = true;
       summary.interestRecognized++;
     }
+  }
 
-    // 45-day purchases unpaid after their due date: a 6-month plan from that date, no retroactive interest.
-    if (account.status === AccountStatus.ACTIVE) {
-      for (const plan of owed.plans) {
-        if (plan.kind !== PlanKind.INTEREST_FREE_45 || plan.status !== PlanStatus.ACTIVE) continue;
-        const installment = owed.installments.find((i) => i.planId === plan.id)!;
-        if (installment.dueDate >= day || Number(installment.principal) <= Number(installment.paidPrincipal))
-          continue;
-        const t = await tx.em.findOneOrFail(
-          CardTransaction,
-          { id: plan.sourceTransactionId! },
-          { lockMode: LockMode.PESSIMISTIC_WRITE },
-        );
-        const monthly = this.plans.convertBill(
-          tx,
-          account,
-          t,
-          { plan, installment },
-          AUTO_CONVERSION_MONTHS,
-          installment.dueDate,
-        );
-        summary.conversions++;
-        notifyAccount(
-          NotificationKind.PURCHASE_CONVERTED,
-          'Purchase split into installments',
-          `${t.merchantName} ${formatMoney(Number(monthly.principal))} was not paid within 45 days and is now ${AUTO_CONVERSION_MONTHS} monthly payments.`,
-        );
-      }
+  /** 45-day purchases unpaid after their due date: a 6-month plan from that date, no retroactive interest. */
+  private async convertUnpaidPurchases({ tx, account, owed, day, summary }: AccountDay): Promise<void> {
+    for (const plan of owed.plans) {
+      if (plan.kind !== PlanKind.INTEREST_FREE_45 || plan.status !== PlanStatus.ACTIVE) continue;
+      const installment = owed.installments.find((i) => i.planId === plan.id)!;
+      if (installment.dueDate >= day || Number(installment.principal) <= Number(installment.paidPrincipal))
+        continue;
+      const t = await tx.em.findOneOrFail(
+        CardTransaction,
+        { id: plan.sourceTransactionId! },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      const monthly = this.plans.convertBill(
+        tx,
+        account,
+        t,
+        { plan, installment },
+        AUTO_CONVERSION_MONTHS,
+        installment.dueDate,
+      );
+      summary.conversions++;
+      this.notifyAccount(
+        tx,
+        account,
+        NotificationKind.PURCHASE_CONVERTED,
+        'Purchase split into installments',
+        `${t.merchantName} ${formatMoney(Number(monthly.principal))} was not paid within 45 days and is now ${AUTO_CONVERSION_MONTHS} monthly payments.`,
+      );
     }
+  }
 
-    // Unpaid 3 days after the due date: LATE, and the late fee (once): the lesser of $15.00 and 5%.
+  /** Unpaid 3 days after the due date: LATE, and the late fee (once): the lesser of $15.00 and 5%. */
+  private chargeLateFees({ tx, account, owed, day, summary }: AccountDay): void {
+    const plans = new Map(owed.plans.map((p) => [p.id, p]));
     for (const i of owed.installments) {
       const plan = plans.get(i.planId)!;
       if (plan.status !== PlanStatus.ACTIVE || i.dueDate > addDays(day, -GRACE_DAYS)) continue;
@@ -231,35 +269,46 @@ export class DailyJobService {
       i.fee = fee;
       this.ledger.post(tx, lateFeePosting(account.id, fee), { creditAccountId: account.id, refId: i.id });
       summary.lateFees++;
-      notifyAccount(
+      this.notifyAccount(
+        tx,
+        account,
         NotificationKind.PAYMENT_LATE,
         'Payment late',
         `Installment ${i.number} (due ${i.dueDate}) is late; a late fee of ${formatMoney(fee)} was added.`,
       );
     }
+  }
 
-    // Days past due from the oldest unpaid due installment; charge-off at 120 days.
-    if (account.status !== AccountStatus.ACTIVE) return;
-    this.application.refreshDelinquency(account, owed, day);
-    if (account.daysPastDue >= CHARGE_OFF_DAYS && account.status === AccountStatus.ACTIVE) {
-      await this.chargeOff(tx, account, owed);
-      summary.chargeOffs++;
-      return;
-    }
-
-    // A reminder 3 days before each due date.
+  /** A reminder 3 days before each due date. */
+  private remind({ tx, account, owed, day, summary }: AccountDay): void {
+    const plans = new Map(owed.plans.map((p) => [p.id, p]));
     const remindOn = addDays(day, REMINDER_DAYS);
     for (const i of owed.installments) {
       if (i.dueDate !== remindOn || i.reminded || !OPEN.has(i.status)) continue;
       i.reminded = true;
       if (plans.get(i.planId)!.status !== PlanStatus.ACTIVE || unpaid(i) <= 0) continue;
       summary.reminders++;
-      notifyAccount(
+      this.notifyAccount(
+        tx,
+        account,
         NotificationKind.PAYMENT_DUE,
         'Payment due soon',
         `${formatMoney(unpaid(i))} is due on ${i.dueDate}.`,
       );
     }
+  }
+
+  /** The owner's notification about the account, linked to it. */
+  private notifyAccount(
+    tx: Tx,
+    account: CreditAccount,
+    kind: NotificationKind,
+    title: string,
+    body: string,
+  ): void {
+    this.notifications.notify(tx, account.ownerId, kind, title, body, {
+      accountId: toGlobalId(ACCOUNT_TYPE, account.id),
+    });
   }
 
   /** Writes off what the account still owes, from the ledger, and closes it for spending. */
