@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 
 export type GatewayResult = { ok: true; reference: string } | { ok: false; reason: string };
 
@@ -39,6 +39,27 @@ export async function askGateway(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Claims up to 100 PENDING records of `table` (payments or disbursements) not asked about in
+ * the last `olderThanMs` by moving their attempt time, so instances do not ask for the same
+ * one at once. Returns their ids, to ask the gateway again with the same reference.
+ */
+export async function claimPending(
+  em: EntityManager,
+  table: 'payment' | 'disbursement',
+  olderThanMs: number,
+): Promise<string[]> {
+  const rows = (await em.getConnection().execute(
+    `update ${table} set attempted_at = now() where id in (
+       select id from ${table} where status = 'PENDING'
+          and (attempted_at is null or attempted_at < now() - (? * interval '1 millisecond'))
+        limit 100 for update skip locked)
+     returning id`,
+    [olderThanMs],
+  )) as { id: string }[];
+  return rows.map((r) => r.id);
 }
 
 /**

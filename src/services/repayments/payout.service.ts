@@ -10,8 +10,8 @@ import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
 import { type RequestScope } from '../common/request-scope';
-import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
-import { askGateway, type GatewayResult } from './payment-gateway';
+import { ACCOUNT_TYPE, lockAccount } from '../accounts/credit-account.service';
+import { askGateway, claimPending, type GatewayResult } from './payment-gateway';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
@@ -72,16 +72,7 @@ export class PayoutService {
           'accountId',
         ]);
       }
-      const d = tx.em.create(Disbursement, {
-        accountId: account.id,
-        ownerId: account.ownerId,
-        kind: DisbursementKind.LOAN,
-        amount: Number(account.creditLimit),
-        status: 'PENDING',
-        createdAt: this.clock.now(),
-        attemptedAt: new Date(),
-      });
-      tx.em.persist(d);
+      const d = this.pending(tx, account, DisbursementKind.LOAN, Number(account.creditLimit), null);
       this.audit.record(tx, ctx, {
         action: 'account.disburse',
         objectId: account.id,
@@ -100,10 +91,21 @@ export class PayoutService {
    * credits `platform:customer_payable`). Pay it with `pay` after that transaction commits.
    */
   createReturn(tx: Tx, account: CreditAccount, amount: number, sourceId: string): string {
+    return this.pending(tx, account, DisbursementKind.RETURN, amount, sourceId).id;
+  }
+
+  /** A payout committed PENDING, its id the gateway reference; `sourceId`: what a return gives back. */
+  private pending(
+    tx: Tx,
+    account: CreditAccount,
+    kind: DisbursementKind,
+    amount: number,
+    sourceId: string | null,
+  ): Disbursement {
     const d = tx.em.create(Disbursement, {
       accountId: account.id,
       ownerId: account.ownerId,
-      kind: DisbursementKind.RETURN,
+      kind,
       sourceId,
       amount,
       status: 'PENDING',
@@ -111,7 +113,7 @@ export class PayoutService {
       attemptedAt: new Date(),
     });
     tx.em.persist(d);
-    return d.id;
+    return d;
   }
 
   /** Asks the gateway to pay out a PENDING record (same reference every time) and settles it if it answers. */
@@ -127,16 +129,9 @@ export class PayoutService {
   }
 
   async recoverPending(em: EntityManager, olderThanMs: number): Promise<number> {
-    const rows = (await em.getConnection().execute(
-      `update disbursement set attempted_at = now() where id in (
-         select id from disbursement where status = 'PENDING'
-            and (attempted_at is null or attempted_at < now() - (? * interval '1 millisecond'))
-          limit 100 for update skip locked)
-       returning id`,
-      [olderThanMs],
-    )) as { id: string }[];
-    for (const r of rows) await this.pay(em, r.id);
-    return rows.length;
+    const ids = await claimPending(em, 'disbursement', olderThanMs);
+    for (const id of ids) await this.pay(em, id);
+    return ids.length;
   }
 
   /** The gateway's answer, applied under the account's lock (account first, then the record). */
@@ -147,69 +142,81 @@ export class PayoutService {
     answer: GatewayResult,
   ): Promise<void> {
     await this.tx.run(em.fork(), async (tx) => {
-      const account = await tx.em.findOneOrFail(
-        CreditAccount,
-        { id: accountId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const account = await lockAccount(tx, accountId);
       const d = await tx.em.findOneOrFail(Disbursement, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (d.status !== 'PENDING') return;
       const now = this.clock.now();
       d.status = answer.ok ? 'SUCCEEDED' : 'FAILED';
       d.failureReason = answer.ok ? null : answer.reason;
       d.settledAt = now;
-      const amount = Number(d.amount);
-      const data = { accountId: toGlobalId(ACCOUNT_TYPE, account.id) };
-      if (d.kind === DisbursementKind.RETURN) {
-        if (answer.ok)
-          this.ledger.post(tx, returnPayoutPosting(amount), { creditAccountId: account.id, refId: d.id });
-        this.notifications.notify(
+      if (d.kind === DisbursementKind.RETURN) this.settleReturn(tx, account, d, answer);
+      else this.settleLoan(tx, account, d, answer, now);
+    });
+  }
+
+  /** Returned money: once paid, what was owed to the owner (`platform:customer_payable`) leaves cash. The owner is told either way. */
+  private settleReturn(tx: Tx, account: CreditAccount, d: Disbursement, answer: GatewayResult): void {
+    const amount = Number(d.amount);
+    if (answer.ok)
+      this.ledger.post(tx, returnPayoutPosting(amount), { creditAccountId: account.id, refId: d.id });
+    this.notifications.notify(
+      tx,
+      account.ownerId,
+      answer.ok ? NotificationKind.MONEY_RETURNED : NotificationKind.DISBURSEMENT_FAILED,
+      answer.ok ? 'Money returned' : 'We could not return your money',
+      answer.ok
+        ? `${formatMoney(amount)} you had already paid has been sent back to your bank account.`
+        : `We could not send ${formatMoney(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
+      { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+    );
+  }
+
+  /**
+   * A loan's principal: once paid, the loan becomes ACTIVE with its schedule starting today,
+   * and the disbursement is posted. The owner is told either way; audited.
+   */
+  private settleLoan(
+    tx: Tx,
+    account: CreditAccount,
+    d: Disbursement,
+    answer: GatewayResult,
+    now: Date,
+  ): void {
+    const amount = Number(d.amount);
+    if (answer.ok) {
+      if (account.status === AccountStatus.PENDING_DISBURSEMENT) {
+        this.plans.createMonthlyPlan(
           tx,
-          account.ownerId,
-          answer.ok ? NotificationKind.MONEY_RETURNED : NotificationKind.DISBURSEMENT_FAILED,
-          answer.ok ? 'Money returned' : 'We could not return your money',
-          answer.ok
-            ? `${formatMoney(amount)} you had already paid has been sent back to your bank account.`
-            : `We could not send ${formatMoney(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
-          data,
+          account,
+          amount,
+          account.aprBp,
+          account.termMonths!,
+          this.clock.today(),
+          null,
         );
-        return;
+        account.status = AccountStatus.ACTIVE;
+        account.updatedAt = now;
       }
-      if (answer.ok) {
-        if (account.status === AccountStatus.PENDING_DISBURSEMENT) {
-          this.plans.createMonthlyPlan(
-            tx,
-            account,
-            amount,
-            account.aprBp,
-            account.termMonths!,
-            this.clock.today(),
-            null,
-          );
-          account.status = AccountStatus.ACTIVE;
-          account.updatedAt = now;
-        }
-        this.ledger.post(tx, disbursementPosting(account.id, amount), {
-          creditAccountId: account.id,
-          refId: d.id,
-        });
-      }
-      this.notifications.notify(
-        tx,
-        account.ownerId,
-        answer.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
-        answer.ok ? 'Your loan is on its way' : 'Disbursement failed',
-        answer.ok
-          ? `${formatMoney(amount)} has been sent to you. Your first payment is due in a month.`
-          : 'We could not send the money. Please try again.',
-        data,
-      );
-      this.audit.record(tx, null, {
-        action: 'account.disburse.settle',
-        objectId: account.id,
-        actorId: account.ownerId,
-        changes: { disbursementId: d.id, status: d.status },
+      this.ledger.post(tx, disbursementPosting(account.id, amount), {
+        creditAccountId: account.id,
+        refId: d.id,
       });
+    }
+    this.notifications.notify(
+      tx,
+      account.ownerId,
+      answer.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
+      answer.ok ? 'Your loan is on its way' : 'Disbursement failed',
+      answer.ok
+        ? `${formatMoney(amount)} has been sent to you. Your first payment is due in a month.`
+        : 'We could not send the money. Please try again.',
+      { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+    );
+    this.audit.record(tx, null, {
+      action: 'account.disburse.settle',
+      objectId: account.id,
+      actorId: account.ownerId,
+      changes: { disbursementId: d.id, status: d.status },
     });
   }
 }

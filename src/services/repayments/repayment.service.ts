@@ -11,7 +11,7 @@ import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
 import { requireViewer, type RequestScope } from '../common/request-scope';
-import { askGateway, type GatewayResult } from './payment-gateway';
+import { askGateway, claimPending, type GatewayResult } from './payment-gateway';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
@@ -20,7 +20,7 @@ import type { AuditService } from '../common/audit.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
-import type { CreditAccountService } from '../accounts/credit-account.service';
+import { lockAccount, type CreditAccountService } from '../accounts/credit-account.service';
 import { PaymentApplicationService } from './payment-application.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { PayoutService } from './payout.service';
@@ -156,11 +156,7 @@ export class RepaymentService {
    */
   private async settle(em: EntityManager, paymentId: string, accountId: string, answer: GatewayResult) {
     const returnId = await this.tx.run(em.fork(), async (tx) => {
-      const account = await tx.em.findOneOrFail(
-        CreditAccount,
-        { id: accountId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const account = await lockAccount(tx, accountId);
       const payment = await tx.em.findOneOrFail(
         Payment,
         { id: paymentId },
@@ -210,16 +206,8 @@ export class RepaymentService {
    * instances do not ask for the same one at once (asking twice would be harmless anyway).
    */
   async recoverPending(em: EntityManager, olderThanMs: number): Promise<number> {
-    const conn = em.getConnection();
-    const payments = (await conn.execute(
-      `update payment set attempted_at = now() where id in (
-         select id from payment where status = 'PENDING'
-            and (attempted_at is null or attempted_at < now() - (? * interval '1 millisecond'))
-          limit 100 for update skip locked)
-       returning id`,
-      [olderThanMs],
-    )) as { id: string }[];
-    for (const p of payments) await this.collect(em, p.id);
+    const payments = await claimPending(em, 'payment', olderThanMs);
+    for (const id of payments) await this.collect(em, id);
     const payouts = await this.payouts.recoverPending(em, olderThanMs);
     return payments.length + payouts;
   }
