@@ -49,14 +49,7 @@ export class NotificationService {
     body: string,
     data?: Record<string, unknown>,
   ): Notification {
-    const n = tx.em.create(Notification, {
-      userId,
-      kind,
-      title,
-      body,
-      data: data ?? null,
-      createdAt: this.clock.now(),
-    });
+    const n = tx.em.create(Notification, this.fields(userId, kind, title, body, data));
     tx.em.persist(n);
     tx.emit(this.event(n));
     return n;
@@ -64,14 +57,7 @@ export class NotificationService {
 
   /** The row and its live event, for callers that write with one multi-insert statement. */
   build(userId: string, kind: NotificationKind, title: string, body: string, data?: Record<string, unknown>) {
-    const n = Object.assign(new Notification(), {
-      userId,
-      kind,
-      title,
-      body,
-      data: data ?? null,
-      createdAt: this.clock.now(),
-    });
+    const n = Object.assign(new Notification(), this.fields(userId, kind, title, body, data));
     const row = {
       id: n.id,
       user_id: userId,
@@ -83,6 +69,17 @@ export class NotificationService {
       created_at: n.createdAt,
     };
     return { row, event: this.event(n) };
+  }
+
+  /** A new notification's fields, created now. */
+  private fields(
+    userId: string,
+    kind: NotificationKind,
+    title: string,
+    body: string,
+    data: Record<string, unknown> | undefined,
+  ) {
+    return { userId, kind, title, body, data: data ?? null, createdAt: this.clock.now() };
   }
 
   private event(n: Notification): NewEvent {
