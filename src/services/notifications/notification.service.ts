@@ -98,7 +98,6 @@ export class NotificationService {
     };
   }
 
-  /** The caller's notifications, newest first. */
   /** One notification, for its recipient or an admin; null when absent or someone else's. */
   async get(ctx: RequestScope, id: string): Promise<NotificationView | null> {
     const n = await ctx.em.findOne(Notification, { id });
@@ -106,6 +105,7 @@ export class NotificationService {
     return notificationView(n);
   }
 
+  /** A user's notifications, newest first (unread only on request). */
   async list(
     ctx: RequestScope,
     userId: string,
