@@ -142,6 +142,7 @@ const schema = z.object({
     .regex(/^\d{6}$/, 'must be 6 digits')
     .default('453275'),
 });
+type Env = z.infer<typeof schema>;
 
 const cents = (list: string): number[] =>
   list
@@ -179,6 +180,24 @@ function loadOrCreateSecrets(
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   return out;
+}
+
+/** The request limits (SPEC section 12): query shape, WebSocket and sign-in limits. */
+function limitsFrom(e: Env): Config['limits'] {
+  return {
+    maxDepth: e.MAX_QUERY_DEPTH,
+    maxAliases: e.MAX_ALIASES,
+    maxCost: e.MAX_QUERY_COST,
+    maxTokens: e.MAX_QUERY_TOKENS,
+    maxDirectives: e.MAX_DIRECTIVES,
+    wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+    wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+    wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+    signInFailuresPerEmail: e.SIGNIN_FAILURES_PER_EMAIL,
+    signInAttemptsPerAddress: e.SIGNIN_ATTEMPTS_PER_ADDRESS,
+    signInWindowMs: e.SIGNIN_WINDOW_MS,
+    simulationsPerMinute: e.SIMULATIONS_PER_MINUTE,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -226,20 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cardEncryption: secrets.CARD_ENCRYPTION_KEY!,
       cvv: secrets.CVV_KEY!,
     },
-    limits: {
-      maxDepth: e.MAX_QUERY_DEPTH,
-      maxAliases: e.MAX_ALIASES,
-      maxCost: e.MAX_QUERY_COST,
-      maxTokens: e.MAX_QUERY_TOKENS,
-      maxDirectives: e.MAX_DIRECTIVES,
-      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
-      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
-      wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
-      signInFailuresPerEmail: e.SIGNIN_FAILURES_PER_EMAIL,
-      signInAttemptsPerAddress: e.SIGNIN_ATTEMPTS_PER_ADDRESS,
-      signInWindowMs: e.SIGNIN_WINDOW_MS,
-      simulationsPerMinute: e.SIMULATIONS_PER_MINUTE,
-    },
+    limits: limitsFrom(e),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     relayPollMs: e.RELAY_POLL_MS,

@@ -97,50 +97,47 @@ async function stopStalePostmaster(dir: string, postgresBin: string, log: Logger
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-export async function startEmbeddedPostgres(
-  dataDir: string,
-  log: Logger,
-  database = 'credit',
-): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
-  const dir = join(dataDir, 'pg');
-  const owner = runAs();
+type Owner = ReturnType<typeof runAs>;
+
+/** The superuser password, made once and kept beside the data (readable by its owner only). */
+function clusterPassword(dataDir: string, owner: Owner): string {
   mkdirSync(dataDir, { recursive: true });
   // The server runs as `postgres` and must be able to reach <dataDir>/pg.
   if (owner) chmodSync(dataDir, statSync(dataDir).mode | 0o111);
   const passwordFile = join(dataDir, 'pg-password');
   if (!existsSync(passwordFile))
     writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  const password = readFileSync(passwordFile, 'utf8').trim();
+  return readFileSync(passwordFile, 'utf8').trim();
+}
 
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (owner) chownSync(dir, owner.uid, owner.gid);
-    const pwfile = join(dir, '..', `.pwfile-${process.pid}`);
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
-    if (owner) chownSync(pwfile, owner.uid, owner.gid);
-    try {
-      execFileSync(
-        bin.initdb,
-        [
-          '-D',
-          dir,
-          '--username=postgres',
-          `--pwfile=${pwfile}`,
-          '--auth=scram-sha-256',
-          '--encoding=UTF8',
-          '--locale=C',
-        ],
-        { ...owner, stdio: 'pipe' },
-      );
-    } finally {
-      rmSync(pwfile, { force: true });
-    }
-  } else {
-    await stopStalePostmaster(dir, bin.postgres, log);
+/** `initdb` a new cluster in `dir` with password authentication. */
+function initCluster(bin: Binaries, dir: string, password: string, owner: Owner): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  const pwfile = join(dir, '..', `.pwfile-${process.pid}`);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(pwfile, owner.uid, owner.gid);
+  try {
+    execFileSync(
+      bin.initdb,
+      [
+        '-D',
+        dir,
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...owner, stdio: 'pipe' },
+    );
+  } finally {
+    rmSync(pwfile, { force: true });
   }
+}
 
-  const port = await freePort();
+/** Starts the postmaster on `port` and resolves once it accepts connections. */
+async function spawnPostgres(bin: Binaries, dir: string, port: number, owner: Owner, log: Logger) {
   const child: ChildProcess = spawn(
     bin.postgres,
     [
@@ -157,8 +154,8 @@ export async function startEmbeddedPostgres(
     ],
     { ...owner, stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  let exited = false;
-  child.on('exit', () => (exited = true));
+  const state = { exited: false };
+  child.on('exit', () => (state.exited = true));
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -173,8 +170,11 @@ export async function startEmbeddedPostgres(
   child.stderr!.on('data', (c: Buffer) =>
     log.debug({ postgres: c.toString('utf8').trim() }, 'embedded postgres'),
   );
+  return { child, state };
+}
 
-  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+/** Creates the application's database if the cluster does not have it yet. */
+async function ensureDatabase(base: string, database: string): Promise<void> {
   const admin = new Client({ connectionString: `${base}/postgres` });
   await admin.connect();
   try {
@@ -183,12 +183,30 @@ export async function startEmbeddedPostgres(
   } finally {
     await admin.end();
   }
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  database = 'credit',
+): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const dir = join(dataDir, 'pg');
+  const owner = runAs();
+  const password = clusterPassword(dataDir, owner);
+  if (!existsSync(join(dir, 'PG_VERSION'))) initCluster(bin, dir, password, owner);
+  else await stopStalePostmaster(dir, bin.postgres, log);
+
+  const port = await freePort();
+  const { child, state } = await spawnPostgres(bin, dir, port, owner, log);
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(base, database);
   log.info({ port, dir }, 'embedded PostgreSQL started');
 
   return {
     url: `${base}/${database}`,
     async stop() {
-      if (exited) return;
+      if (state.exited) return;
       const done = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
       await done;

@@ -51,7 +51,7 @@ const PRE_EXECUTION = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
  *   status 200 for parse, validation and variable-coercion failures, with the errors in the
  *   body; clients accepting `application/graphql-response+json` keep the 4xx statuses.
  */
-export function legacyJsonStatusPlugin(): ApolloServerPlugin<RequestContext> {
+export function httpStatusPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {

@@ -47,7 +47,8 @@ export interface Ports {
 /**
  * The composition root: every service, built once per server in dependency order, each
  * given exactly the services and ports its constructor names. Nothing else constructs a
- * service; resolvers receive theirs through `resolverContainer`.
+ * service; resolvers receive theirs through the resolver container. (Long on purpose: it is
+ * the one list of what is built from what, read top to bottom.)
  */
 export function composeServices(ports: Ports) {
   const { config, clock, log, knex, bus, live, rateLimiter } = ports;

@@ -62,6 +62,24 @@ function scheduleJobs(scheduler: Scheduler, services: App, orm: MikroORM): Sched
   return scheduler.beforeStop(() => services.dailyJob.stop());
 }
 
+/**
+ * No new scheduled run; the runs under way and the requests in flight finish before anything
+ * they use is closed. apollo.stop() stops accepting, drains HTTP and closes the sockets
+ * (1001); then the relay publishes what was committed and stops; then connections close.
+ */
+async function shutdown(
+  log: Logger,
+  apollo: { stop(): Promise<void> },
+  scheduler: Scheduler,
+  cleanups: Cleanups,
+): Promise<void> {
+  log.info('shutting down');
+  await Promise.all([apollo.stop(), scheduler.halt()]);
+  await scheduler.stop();
+  await cleanups.run();
+  log.info('shutdown complete');
+}
+
 export async function createServer(config: Config, options: { log?: Logger } = {}): Promise<AppServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const cleanups = new Cleanups(log);
@@ -142,19 +160,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       services,
       container,
       log,
-      close() {
-        closing ??= (async () => {
-          log.info('shutting down');
-          // No new scheduled run; the runs under way and the requests in flight finish before
-          // anything they use is closed. apollo.stop() stops accepting, drains HTTP and closes
-          // the sockets (1001); then the relay publishes what was committed and stops.
-          await Promise.all([apollo.stop(), scheduler.halt()]);
-          await scheduler.stop();
-          await cleanups.run();
-          log.info('shutdown complete');
-        })();
-        return closing;
-      },
+      close: () => (closing ??= shutdown(log, apollo, scheduler, cleanups)),
     };
   } catch (err) {
     await cleanups.run();

@@ -16,7 +16,7 @@ import type { Logger } from '../lib/logger';
 import type { ResolverContainer } from '../resolvers/common/context';
 import type { LiveHub } from '../subscriptions/common/live-stream';
 import type { EventBus } from '../subscriptions/common/pubsub';
-import { legacyJsonStatusPlugin, observabilityPlugin } from './apollo-plugins';
+import { httpStatusPlugin, observabilityPlugin } from './apollo-plugins';
 import type { App } from './compose';
 import { authenticate, buildContext, type RequestContext } from './context';
 import { maskError } from './errors';
@@ -60,7 +60,7 @@ export async function startApollo(args: {
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       observabilityPlugin(args.metrics),
-      legacyJsonStatusPlugin(),
+      httpStatusPlugin(),
     ],
   });
   await apollo.start();
