@@ -63,6 +63,54 @@ function scheduleJobs(scheduler: Scheduler, services: App, orm: MikroORM): Sched
 }
 
 /**
+ * HTTP and WebSocket on one port: Apollo for queries and mutations, graphql-ws for
+ * subscriptions, with the same limits on both; resolves once listening.
+ */
+async function serveHttp(args: {
+  config: Config;
+  log: Logger;
+  services: App;
+  container: AppResolverContainer;
+  em: MikroORM['em'];
+}) {
+  const { config, log, services, container } = args;
+  const schema = await buildAppSchema();
+  const metrics = new Metrics();
+  const limits = createQueryLimits(config.limits);
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count, never `true`: trusting every hop takes the left-most X-Forwarded-For, which
+  // the client writes itself (and so could rotate to escape the per-address limits).
+  app.set('trust proxy', config.trustProxyHops);
+  const httpServer = createHttpServer(app);
+  const ws = attachWebSocket({
+    httpServer,
+    schema,
+    em: args.em,
+    services,
+    container,
+    config,
+    limits,
+    metrics,
+  });
+  const apollo = await startApollo({
+    config,
+    schema,
+    httpServer,
+    limits,
+    metrics,
+    drainWebSocket: () => ws.dispose(),
+  });
+  mountRoutes(app, { config, log, apollo, services, container, em: args.em, limits, metrics });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  return { apollo, port: (httpServer.address() as AddressInfo).port };
+}
+
+/**
  * No new scheduled run; the runs under way and the requests in flight finish before anything
  * they use is closed. apollo.stop() stops accepting, drains HTTP and closes the sockets
  * (1001); then the relay publishes what was committed and stops; then connections close.
@@ -111,43 +159,10 @@ export async function createServer(config: Config, options: { log?: Logger } = {
     await services.sessions.start();
     cleanups.add(() => services.sessions.close());
 
-    const schema = await buildAppSchema();
-    const metrics = new Metrics();
-    const limits = createQueryLimits(config.limits);
-    const app = express();
-    app.disable('x-powered-by');
-    // A hop count, never `true`: trusting every hop takes the left-most X-Forwarded-For, which
-    // the client writes itself (and so could rotate to escape the per-address limits).
-    app.set('trust proxy', config.trustProxyHops);
-    const httpServer = createHttpServer(app);
-    const ws = attachWebSocket({
-      httpServer,
-      schema,
-      orm: db.orm,
-      services,
-      container,
-      config,
-      limits,
-      metrics,
-    });
-    const apollo = await startApollo({
-      config,
-      schema,
-      httpServer,
-      limits,
-      metrics,
-      drainWebSocket: () => ws.dispose(),
-    });
-    mountRoutes(app, { config, log, apollo, services, container, em: db.orm.em, limits, metrics });
-
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.port, config.host, () => resolve());
-    });
+    const { apollo, port } = await serveHttp({ config, log, services, container, em: db.orm.em });
     const scheduler = scheduleJobs(new Scheduler(log).loop(relay).loop(retention), services, db.orm);
     scheduler.start();
 
-    const port = (httpServer.address() as AddressInfo).port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${shownHost}:${port}/graphql`;
     log.info({ url, embeddedPostgres: db.embedded, redis: !!config.redisUrl }, 'server ready');

@@ -10,7 +10,7 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { uuidv7 } from '../lib/ids';
 import type { ResolverContainer } from '../resolvers/common/context';
@@ -63,7 +63,8 @@ export function clientAddress(request: IncomingMessage, hops: number): string {
 interface WebSocketArgs {
   httpServer: Server;
   schema: GraphQLSchema;
-  orm: MikroORM;
+  /** The ORM's root EntityManager; each operation forks it. */
+  em: EntityManager;
   services: App;
   container: ResolverContainer;
   config: Config;
@@ -136,7 +137,7 @@ class GraphQLOverWebSocket {
       contextValue: buildContext({
         app: this.args.services,
         container: this.args.container,
-        em: this.args.orm.em,
+        em: this.args.em,
         viewer: state.viewer,
         requestId: uuidv7(),
         ip: state.ip,
