@@ -10,7 +10,7 @@
  */
 import { ageOnDate, isValidDate } from '../common/calendar';
 import { monthlyPayment } from '../common/amortization';
-import { divRoundHalfUp, formatCents, percentOfBp, type Cents } from '../common/money';
+import { divRoundHalfUp, formatMoney, percentOfBp, type Cents } from '../common/money';
 
 export type Product = 'PERSONAL_LOAN' | 'CREDIT_LINE';
 export type EmploymentStatus =
@@ -187,12 +187,14 @@ function isNonNegativeInteger(x: number): boolean {
  * issue into a userError naming the field and stores nothing. `decide` refuses inputs with issues.
  */
 export function validateApplicantInput(input: ApplicantInput): InputIssue[] {
-  const issues: InputIssue[] = [];
   const limits = PRODUCT_LIMITS[input.product];
-  if (!limits) {
-    issues.push({ field: 'product', message: 'Unknown product.' });
-    return issues;
-  }
+  if (!limits) return [{ field: 'product', message: 'Unknown product.' }];
+  return [...productIssues(input, limits), ...applicantIssues(input)];
+}
+
+/** The amount and term the product allows. */
+function productIssues(input: ApplicantInput, limits: ProductLimits): InputIssue[] {
+  const issues: InputIssue[] = [];
   if (
     !Number.isSafeInteger(input.amount) ||
     input.amount < limits.minAmount ||
@@ -200,7 +202,7 @@ export function validateApplicantInput(input: ApplicantInput): InputIssue[] {
   ) {
     issues.push({
       field: 'amount',
-      message: `Amount must be between ${dollars(limits.minAmount)} and ${dollars(limits.maxAmount)}.`,
+      message: `Amount must be between ${formatMoney(limits.minAmount)} and ${formatMoney(limits.maxAmount)}.`,
     });
   }
   if (input.product === 'PERSONAL_LOAN') {
@@ -219,6 +221,12 @@ export function validateApplicantInput(input: ApplicantInput): InputIssue[] {
   } else if (input.termMonths !== null) {
     issues.push({ field: 'termMonths', message: 'A credit line has no term.' });
   }
+  return issues;
+}
+
+/** Dates, income, debt, employment, bureau score and the alternative-data counts. */
+function applicantIssues(input: ApplicantInput): InputIssue[] {
+  const issues: InputIssue[] = [];
   if (!isValidDate(input.dateOfBirth))
     issues.push({ field: 'dateOfBirth', message: 'Date of birth must be a valid date.' });
   else if (isValidDate(input.decisionDate) && input.dateOfBirth > input.decisionDate) {
@@ -232,17 +240,16 @@ export function validateApplicantInput(input: ApplicantInput): InputIssue[] {
     issues.push({ field: 'monthlyDebt', message: 'Monthly debt payments must not be negative.' });
   if (!(input.employmentStatus in EMPLOYMENT_POINTS))
     issues.push({ field: 'employmentStatus', message: 'Unknown employment status.' });
-  if (input.creditScore !== null) {
-    if (
-      !Number.isSafeInteger(input.creditScore) ||
+  if (
+    input.creditScore !== null &&
+    (!Number.isSafeInteger(input.creditScore) ||
       input.creditScore < BUREAU_SCORE_MIN ||
-      input.creditScore > BUREAU_SCORE_MAX
-    ) {
-      issues.push({
-        field: 'creditScore',
-        message: `Credit score must be between ${BUREAU_SCORE_MIN} and ${BUREAU_SCORE_MAX}.`,
-      });
-    }
+      input.creditScore > BUREAU_SCORE_MAX)
+  ) {
+    issues.push({
+      field: 'creditScore',
+      message: `Credit score must be between ${BUREAU_SCORE_MIN} and ${BUREAU_SCORE_MAX}.`,
+    });
   }
   for (const field of [
     'onTimeRentMonths',
@@ -254,12 +261,6 @@ export function validateApplicantInput(input: ApplicantInput): InputIssue[] {
       issues.push({ field, message: 'Must be a whole number, not negative.' });
   }
   return issues;
-}
-
-/** "$1,000.00", for messages; independent of the machine's locale. */
-function dollars(c: Cents): string {
-  const [whole, fraction] = formatCents(c).split('.') as [string, string];
-  return `$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }
 
 // ---------------------------------------------------------------------------------------------
