@@ -13,7 +13,6 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { Role } from '../../entities/identity/user.entity';
-import { forbidden, unauthenticated } from '../../lib/errors';
 import type { RequestScope } from '../../services/common/request-scope';
 import { PayloadErrors } from '../../schema/common/payload';
 import {
@@ -37,12 +36,14 @@ import type { ApplicationView } from '../../services/applications/application-vi
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
 import { CreditApplicationService } from '../../services/applications/credit-application.service';
+import { UserService } from '../../services/identity/user.service';
 import { Clock } from '../../lib/clock';
 
 @Resolver(() => ApplicationType)
 export class CreditApplicationResolver {
   constructor(
     private readonly applicationService: CreditApplicationService,
+    private readonly users: UserService,
     private readonly clock: Clock,
   ) {}
 
@@ -135,10 +136,7 @@ export class CreditApplicationResolver {
 
   @FieldResolver(() => UserType)
   async applicant(@Root() app: ApplicationType, @Ctx() ctx: RequestScope): Promise<UserType> {
-    if (!ctx.viewer) throw unauthenticated();
-    if (ctx.viewer.userId !== app.applicantId && !ctx.viewer.isAdmin) throw forbidden();
-    const u = await ctx.loaders.userById.load(app.applicantId);
-    return userType(u!);
+    return userType(await this.users.applicant(ctx, app.applicantId));
   }
 
   @Subscription(() => ApplicationEvent, {

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Role, type User } from '../../entities/identity/user.entity';
+import { Role } from '../../entities/identity/user.entity';
 import { toGlobalId } from '../../lib/global-id';
+import type { UserView } from '../../services/identity/user-view';
 import { DateTimeScalar } from '../common/scalars';
 import { Node } from '../common/node';
 
@@ -35,14 +36,14 @@ export class UserType extends Node {
   createdAt!: Date;
 }
 
-export const userType = (u: User): UserType =>
+export const userType = (u: UserView): UserType =>
   Object.assign(new UserType(), {
     id: toGlobalId(USER_TYPE, u.id),
     localId: u.id,
     email: u.email,
     name: u.name,
     roles: u.roles,
-    createdAt: u.createdAt,
+    createdAt: new Date(u.createdAt),
   });
 
 @ObjectType('UserRef', { description: 'Another user, as far as the caller may see them.' })

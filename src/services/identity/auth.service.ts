@@ -16,6 +16,7 @@ import type { RateLimiter } from './rate-limiter';
 import type { SessionService } from './session.service';
 import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
+import { userView, type UserView } from './user-view';
 
 export interface SignUpInput {
   email: string;
@@ -32,7 +33,7 @@ export interface SignInInput {
 export interface Session {
   accessToken: string;
   refreshToken: string;
-  user: User;
+  user: UserView;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -247,7 +248,7 @@ export class AuthService {
     email: string,
     password: string,
     name = 'Administrator',
-  ): Promise<User> {
+  ): Promise<UserView> {
     const normalized = normalizeEmail(email);
     if (!EMAIL.test(normalized)) throw new Error('invalid email');
     if (password.length < 12) throw new Error('admin passwords need at least 12 characters');
@@ -274,7 +275,7 @@ export class AuthService {
         objectId: user.id,
         changes: { roles: user.roles },
       });
-      return user;
+      return userView(user);
     });
   }
 
@@ -295,6 +296,6 @@ export class AuthService {
       }),
     );
     const accessToken = await this.tokens.issueAccess(user.id, user.roles, familyId);
-    return { accessToken, refreshToken: refresh.token, user };
+    return { accessToken, refreshToken: refresh.token, user: userView(user) };
   }
 }

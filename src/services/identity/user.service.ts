@@ -1,17 +1,30 @@
-import { User } from '../../entities';
-import type { RequestScope } from '../common/request-scope';
+import { forbidden } from '../../lib/errors';
+import { requireViewer, type RequestScope } from '../common/request-scope';
+import { userView, type UserView } from './user-view';
 
 export class UserService {
   /** The signed-in user, or null (also when the account was deleted since the token was issued). */
-  async me(ctx: RequestScope): Promise<User | null> {
+  async me(ctx: RequestScope): Promise<UserView | null> {
     if (!ctx.viewer) return null;
     return this.get(ctx, ctx.viewer.userId);
   }
 
   /** A user, for themselves or an admin; null when absent, deleted or someone else's. */
-  async get(ctx: RequestScope, id: string): Promise<User | null> {
+  async get(ctx: RequestScope, id: string): Promise<UserView | null> {
     if (ctx.viewer?.userId !== id && !ctx.viewer?.isAdmin) return null;
     const user = await ctx.loaders.userById.load(id);
-    return user && !user.deletedAt ? user : null;
+    return user && !user.deletedAt ? userView(user) : null;
+  }
+
+  /**
+   * The applicant of an application the caller was shown: themselves, or anyone for an
+   * admin (FORBIDDEN otherwise). An application keeps showing its applicant after the
+   * account is deleted.
+   */
+  async applicant(ctx: RequestScope, applicantId: string): Promise<UserView> {
+    const viewer = requireViewer(ctx);
+    if (viewer.userId !== applicantId && !viewer.isAdmin) throw forbidden();
+    const user = await ctx.loaders.userById.load(applicantId);
+    return userView(user!);
   }
 }
