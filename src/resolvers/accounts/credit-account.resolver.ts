@@ -12,7 +12,6 @@ import {
   Subscription,
   UseMiddleware,
 } from 'type-graphql';
-import { PlanStatus } from '../../entities/accounts/installment-plan.entity';
 import { Role } from '../../entities/identity/user.entity';
 import type { RequestScope } from '../../services/common/request-scope';
 import {
@@ -85,13 +84,12 @@ export class CreditAccountResolver {
 
   @FieldResolver(() => Money, { description: 'Principal, interest and fees owed, from the ledger.' })
   async outstandingBalance(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope): Promise<Money> {
-    const r = await ctx.loaders.receivables.load(a.localId);
-    return money(r.principal + r.interest + r.fees);
+    return money(await this.accounts.outstandingBalance(ctx, a.localId));
   }
 
   @FieldResolver(() => [CardType])
   async cards(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope) {
-    return (await ctx.loaders.cardsByAccount.load(a.localId)).map(cardType);
+    return (await this.accounts.cardsOf(ctx, a.localId)).map(cardType);
   }
 
   @FieldResolver(() => [InstallmentPlanType], {
@@ -99,9 +97,7 @@ export class CreditAccountResolver {
       'Repayment plans, oldest first: each approved purchase (INTEREST_FREE_45) until a conversion replaces it by its MONTHLY plan, monthly plans, pay-in-4.',
   })
   async installmentPlans(@Root() a: CreditAccountType, @Ctx() ctx: RequestScope) {
-    return (await ctx.loaders.plansByAccount.load(a.localId))
-      .filter((p) => p.status !== PlanStatus.CONVERTED)
-      .map(planType);
+    return (await this.plans.plansOf(ctx, a.localId)).map(planType);
   }
 
   @FieldResolver(() => CardTransactionConnection, { description: 'Card purchases, newest first.' })
@@ -214,8 +210,10 @@ export class CreditAccountResolver {
 
 @Resolver(() => InstallmentPlanType)
 export class InstallmentPlanResolver {
+  constructor(private readonly plans: InstallmentPlanService) {}
+
   @FieldResolver(() => [InstallmentType])
   async installments(@Root() p: InstallmentPlanType, @Ctx() ctx: RequestScope) {
-    return (await ctx.loaders.installmentsByPlan.load(p.localId)).map(installmentType);
+    return (await this.plans.installmentsOf(ctx, p.localId)).map(installmentType);
   }
 }

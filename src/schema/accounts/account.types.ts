@@ -9,7 +9,7 @@ import {
   TransactionStatus,
 } from '../../entities/accounts/card-transaction.entity';
 import { InstallmentStatus, PlanKind, PlanStatus } from '../../entities/accounts/installment-plan.entity';
-import type { Card, CreditAccount, Installment, InstallmentPlan } from '../../entities';
+import type { AccountView, CardView, InstallmentView, PlanView } from '../../services/accounts/account-view';
 import { toGlobalId } from '../../lib/global-id';
 import { ACCOUNT_TYPE, CARD_TYPE } from '../../services/accounts/credit-account.service';
 import { PLAN_TYPE } from '../../services/accounts/installment-plan.service';
@@ -134,7 +134,7 @@ export class CardType extends Node {
   status!: string;
 }
 
-export const cardType = (c: Card): CardType =>
+export const cardType = (c: CardView): CardType =>
   Object.assign(new CardType(), {
     id: toGlobalId(CARD_TYPE, c.id),
     last4: c.last4,
@@ -232,16 +232,16 @@ export class InstallmentType {
   paidAt!: Date | null;
 }
 
-export const installmentType = (i: Installment): InstallmentType => ({
+export const installmentType = (i: InstallmentView): InstallmentType => ({
   number: i.number,
   dueDate: i.dueDate,
   status: i.status,
-  principal: money(Number(i.principal)),
-  interest: money(Number(i.interest)),
-  fee: money(Number(i.fee)),
-  total: money(Number(i.principal) + Number(i.interest) + Number(i.fee)),
-  paid: money(Number(i.paid)),
-  paidAt: i.paidAt,
+  principal: money(i.principal),
+  interest: money(i.interest),
+  fee: money(i.fee),
+  total: money(i.principal + i.interest + i.fee),
+  paid: money(i.paid),
+  paidAt: i.paidAt === null ? null : new Date(i.paidAt),
 });
 
 @ObjectType(PLAN_TYPE, {
@@ -267,14 +267,14 @@ export class InstallmentPlanType extends Node {
   startDate!: string;
 }
 
-export const planType = (p: InstallmentPlan): InstallmentPlanType =>
+export const planType = (p: PlanView): InstallmentPlanType =>
   Object.assign(new InstallmentPlanType(), {
     id: toGlobalId(PLAN_TYPE, p.id),
     localId: p.id,
     kind: p.kind,
     status: p.status,
     apr: p.aprBp,
-    principal: money(Number(p.principal)),
+    principal: money(p.principal),
     startDate: p.startDate,
   });
 
@@ -312,19 +312,19 @@ export class CreditAccountType extends Node {
   openedAt!: Date;
 }
 
-export const accountType = (a: CreditAccount): CreditAccountType =>
+export const accountType = (a: AccountView): CreditAccountType =>
   Object.assign(new CreditAccountType(), {
     id: toGlobalId(ACCOUNT_TYPE, a.id),
     localId: a.id,
     kind: a.kind,
     status: a.status,
     apr: a.aprBp,
-    creditLimit: money(Number(a.creditLimit)),
-    availableCredit: money(Number(a.availableCredit)),
+    creditLimit: money(a.creditLimit),
+    availableCredit: money(a.availableCredit),
     daysPastDue: a.daysPastDue,
     delinquencyBucket: bucketOf(a.daysPastDue),
     fundingSource: a.fundingSource,
-    openedAt: a.openedAt,
+    openedAt: new Date(a.openedAt),
   });
 
 // ---- inputs and payloads

@@ -21,6 +21,7 @@ import type { RewardPointsService } from '../rewards/reward-points.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { InstallmentPlanService } from './installment-plan.service';
 import { announceTransaction, transactionView, type TransactionView } from './transaction-view';
+import { accountView, type AccountView } from './account-view';
 
 /** Longest merchant name a purchase (or a charge named after one) carries. */
 export const MAX_MERCHANT = 200;
@@ -79,7 +80,7 @@ export class CardTransactionService {
   async authorize(
     ctx: RequestScope,
     input: AuthorizeInput,
-  ): Promise<{ transaction: TransactionView; account: CreditAccount }> {
+  ): Promise<{ transaction: TransactionView; account: AccountView }> {
     const merchant = checkPurchaseInput(input);
     const cardId = localId(input.cardId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
@@ -101,7 +102,7 @@ export class CardTransactionService {
       ? await ctx.em.findOneOrFail(CardTransaction, { id: outcome.stored.transactionId })
       : outcome.local;
     const account = await ctx.em.fork().findOneOrFail(CreditAccount, { id: t.accountId });
-    return { transaction: transactionView(t), account };
+    return { transaction: transactionView(t), account: accountView(account) };
   }
 
   /**

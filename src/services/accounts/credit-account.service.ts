@@ -16,6 +16,7 @@ import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { CardVault } from './card-vault';
+import { accountView, cardView, type AccountView, type CardView } from './account-view';
 
 export const ACCOUNT_TYPE = 'CreditAccount';
 export const CARD_TYPE = 'Card';
@@ -81,7 +82,7 @@ export class CreditAccountService {
   async acceptOffer(
     ctx: RequestScope,
     input: { applicationId: string; funding?: FundingSource | null },
-  ): Promise<{ application: ApplicationView; account: CreditAccount }> {
+  ): Promise<{ application: ApplicationView; account: AccountView }> {
     const viewer = requireViewer(ctx);
     const id = localId(input.applicationId, APPLICATION_TYPE);
     const notFound = () =>
@@ -104,7 +105,7 @@ export class CreditAccountService {
         if (isLine) this.issueCard(tx, account);
         const view = applicationView(app, decisionView(decision));
         this.announceAcceptance(ctx, tx, app, account, funding);
-        return { application: view, account };
+        return { application: view, account: accountView(account) };
       });
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) {
@@ -183,18 +184,36 @@ export class CreditAccountService {
   }
 
   /** An account of the caller's (admins: anyone's); null otherwise, as for a missing id. */
-  async get(ctx: RequestScope, globalId: string): Promise<CreditAccount | null> {
+  async get(ctx: RequestScope, globalId: string): Promise<AccountView | null> {
     const viewer = requireViewer(ctx);
     const id = localId(globalId, ACCOUNT_TYPE);
     if (!id) return null;
     const account = await ctx.loaders.accountById.load(id);
-    return account && (account.ownerId === viewer.userId || viewer.isAdmin) ? account : null;
+    return account && (account.ownerId === viewer.userId || viewer.isAdmin) ? accountView(account) : null;
   }
 
-  async listFor(ctx: RequestScope, userId: string): Promise<CreditAccount[]> {
+  async listFor(ctx: RequestScope, userId: string): Promise<AccountView[]> {
     const viewer = requireViewer(ctx);
     if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
-    return ctx.loaders.accountsByOwner.load(userId);
+    return (await ctx.loaders.accountsByOwner.load(userId)).map(accountView);
+  }
+
+  /*
+   * What an account shows beside its own fields. The account itself was found through `get`
+   * or `listFor`, which decided whether the caller may see it; these read through the
+   * request's loaders, so a page of accounts costs one statement per kind of lookup.
+   */
+
+  /** Principal, interest and fees owed, from the ledger. */
+  async outstandingBalance(ctx: RequestScope, accountId: string): Promise<number> {
+    requireViewer(ctx);
+    const r = await ctx.loaders.receivables.load(accountId);
+    return r.principal + r.interest + r.fees;
+  }
+
+  async cardsOf(ctx: RequestScope, accountId: string): Promise<CardView[]> {
+    requireViewer(ctx);
+    return (await ctx.loaders.cardsByAccount.load(accountId)).map(cardView);
   }
 
   /** The account behind an id for an action by its owner (or, for admin actions, an admin). */
@@ -235,23 +254,23 @@ export class CreditAccountService {
     };
   }
 
-  freezeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
+  freezeCard(ctx: RequestScope, cardGlobalId: string): Promise<CardView> {
     return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.ACTIVE, CardStatus.FROZEN);
   }
 
-  unfreezeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
+  unfreezeCard(ctx: RequestScope, cardGlobalId: string): Promise<CardView> {
     return this.setCardStatus(ctx, cardGlobalId, 'owner', CardStatus.FROZEN, CardStatus.ACTIVE);
   }
 
-  closeCard(ctx: RequestScope, cardGlobalId: string): Promise<Card> {
+  closeCard(ctx: RequestScope, cardGlobalId: string): Promise<CardView> {
     if (!requireViewer(ctx).isAdmin) throw forbidden();
     return this.setCardStatus(ctx, cardGlobalId, 'admin', null, CardStatus.CLOSED);
   }
 
-  async getCard(ctx: RequestScope, id: string): Promise<Card | null> {
+  async getCard(ctx: RequestScope, id: string): Promise<CardView | null> {
     const viewer = requireViewer(ctx);
     const card = await ctx.em.findOne(Card, { id });
-    return card && (card.ownerId === viewer.userId || viewer.isAdmin) ? card : null;
+    return card && (card.ownerId === viewer.userId || viewer.isAdmin) ? cardView(card) : null;
   }
 
   private issueCard(tx: Tx, account: CreditAccount): Card {
@@ -294,7 +313,7 @@ export class CreditAccountService {
     who: 'owner' | 'admin',
     from: CardStatus | null,
     to: CardStatus,
-  ): Promise<Card> {
+  ): Promise<CardView> {
     const viewer = requireViewer(ctx);
     const id = localId(cardGlobalId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
@@ -317,7 +336,7 @@ export class CreditAccountService {
         objectId: card.id,
         changes: { status: [before, to] },
       });
-      return card;
+      return cardView(card);
     });
   }
 }

@@ -14,6 +14,7 @@ import type { Transactions } from '../../db/transactions';
 import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import { findOwnTransaction, lockAccountThenTransaction } from './own-transaction';
+import { installmentView, planView, type InstallmentView, type PlanView } from './account-view';
 
 export const PLAN_TYPE = 'InstallmentPlan';
 const CONVERSION_MONTHS = new Set([3, 6, 12]);
@@ -41,7 +42,7 @@ export class InstallmentPlanService {
   async convertToInstallments(
     ctx: RequestScope,
     input: { transactionId: string; months: number },
-  ): Promise<InstallmentPlan> {
+  ): Promise<PlanView> {
     const viewer = requireViewer(ctx);
     if (!CONVERSION_MONTHS.has(input.months)) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'Choose 3, 6 or 12 months.', ['input', 'months']);
@@ -79,8 +80,24 @@ export class InstallmentPlanService {
         objectId: t.id,
         changes: { planId: plan.id, months: input.months, principal: plan.principal },
       });
-      return plan;
+      return planView(plan);
     });
+  }
+
+  /**
+   * The plans of an account the caller was shown (see `CreditAccountService.cardsOf`), oldest
+   * first: a 45-day bill drops out once a conversion replaced it by its monthly plan.
+   */
+  async plansOf(ctx: RequestScope, accountId: string): Promise<PlanView[]> {
+    requireViewer(ctx);
+    const plans = await ctx.loaders.plansByAccount.load(accountId);
+    return plans.filter((p) => p.status !== PlanStatus.CONVERTED).map(planView);
+  }
+
+  /** The installments of a plan the caller was shown, in order. */
+  async installmentsOf(ctx: RequestScope, planId: string): Promise<InstallmentView[]> {
+    requireViewer(ctx);
+    return (await ctx.loaders.installmentsByPlan.load(planId)).map(installmentView);
   }
 
   /**

@@ -35,6 +35,7 @@ import { MAX_MERCHANT } from './card-transaction.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { InstallmentPlanService, InterestFreeBill } from './installment-plan.service';
 import { findOwnTransaction, lockAccountThenTransaction } from './own-transaction';
+import { accountView, type AccountView } from './account-view';
 import {
   announceTransaction,
   TRANSACTION_TYPE,
@@ -97,7 +98,7 @@ export class RefundService {
   async refund(
     ctx: RequestScope,
     input: { transactionId: string; amount: number; idempotencyKey: string },
-  ): Promise<{ transaction: TransactionView; account: CreditAccount }> {
+  ): Promise<{ transaction: TransactionView; account: AccountView }> {
     const viewer = requireViewer(ctx);
     if (input.amount <= 0)
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'The amount must be more than zero.', [
@@ -138,7 +139,7 @@ export class RefundService {
     const t = await em.findOneOrFail(CardTransaction, { id: stored.transactionId });
     return {
       transaction: transactionView(t),
-      account: await em.findOneOrFail(CreditAccount, { id: t.accountId }),
+      account: accountView(await em.findOneOrFail(CreditAccount, { id: t.accountId })),
     };
   }
 

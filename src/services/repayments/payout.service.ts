@@ -11,6 +11,7 @@ import { DomainError, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
 import { type RequestScope } from '../common/request-scope';
 import { ACCOUNT_TYPE, lockAccount } from '../accounts/credit-account.service';
+import { accountView } from '../accounts/account-view';
 import { askGateway, claimPending, type GatewayResult } from './payment-gateway';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
@@ -83,7 +84,10 @@ export class PayoutService {
     await this.pay(ctx.em, stored.disbursementId);
     const em = ctx.em.fork();
     const d = await em.findOneOrFail(Disbursement, { id: stored.disbursementId });
-    return { disbursement: d, account: await em.findOneOrFail(CreditAccount, { id: d.accountId }) };
+    return {
+      disbursement: d,
+      account: accountView(await em.findOneOrFail(CreditAccount, { id: d.accountId })),
+    };
   }
 
   /**

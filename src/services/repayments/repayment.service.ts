@@ -21,6 +21,7 @@ import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import { lockAccount, type CreditAccountService } from '../accounts/credit-account.service';
+import { accountView } from '../accounts/account-view';
 import { PaymentApplicationService } from './payment-application.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { PayoutService } from './payout.service';
@@ -133,7 +134,7 @@ export class RepaymentService {
     const payment = await em.findOneOrFail(Payment, { id: stored.paymentId });
     return {
       payment: await this.view(em, payment),
-      account: await em.findOneOrFail(CreditAccount, { id: payment.accountId }),
+      account: accountView(await em.findOneOrFail(CreditAccount, { id: payment.accountId })),
     };
   }
 
