@@ -38,10 +38,9 @@ import {
   transactionType,
 } from '../../schema/accounts/account.types';
 import { PayloadErrors } from '../../schema/common/payload';
-import { PaymentConnection, paymentOf } from '../../schema/repayments/repayment.types';
+import { PaymentConnection, paymentResultType } from '../../schema/repayments/repayment.types';
 import { Money, money } from '../../schema/common/money.type';
 import { applicationType } from '../../schema/applications/application.types';
-import { toConnection, pageSize } from '../../schema/common/connection';
 import type { TransactionView } from '../../services/accounts/transaction-view';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
@@ -50,6 +49,7 @@ import { Clock } from '../../lib/clock';
 import { InstallmentPlanService } from '../../services/accounts/installment-plan.service';
 import { CardTransactionService } from '../../services/accounts/card-transaction.service';
 import { RefundService } from '../../services/accounts/refund.service';
+import { RepaymentService } from '../../services/repayments/repayment.service';
 
 @Resolver(() => CreditAccountType)
 export class CreditAccountResolver {
@@ -58,6 +58,7 @@ export class CreditAccountResolver {
     private readonly purchases: CardTransactionService,
     private readonly refunds: RefundService,
     private readonly plans: InstallmentPlanService,
+    private readonly repayments: RepaymentService,
     private readonly clock: Clock,
   ) {}
 
@@ -117,12 +118,11 @@ export class CreditAccountResolver {
     @Ctx() ctx: RequestScope,
     @Arg('first', () => Int, { nullable: true }) first?: number,
   ) {
-    const size = pageSize(first);
-    const [rows, total] = await Promise.all([
-      ctx.loaders.recentPayments.load({ accountId: a.localId, size: size + 1 }),
-      ctx.loaders.paymentCount.load(a.localId),
-    ]);
-    return toConnection(rows, size, total, false, paymentOf);
+    const page = await this.repayments.paymentsOf(ctx, a.localId, { first });
+    return {
+      ...page,
+      edges: page.edges.map((e) => ({ cursor: e.cursor, node: paymentResultType(e.node) })),
+    };
   }
 
   @Authorized()

@@ -33,6 +33,7 @@ import { Money, money } from '../../schema/common/money.type';
 import { PayloadErrors } from '../../schema/common/payload';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
+import type { PaymentSummaryView } from '../../services/repayments/payment-view';
 import { PayoutService } from '../../services/repayments/payout.service';
 import { RepaymentService } from '../../services/repayments/repayment.service';
 import { SandboxService } from '../../services/servicing/sandbox.service';
@@ -53,16 +54,7 @@ export class RepaymentResolver {
     @Ctx() ctx: RequestScope,
   ): Promise<PaymentAllocationType[]> {
     if (p.allocations) return p.allocations;
-    return (await ctx.loaders.allocationsByPayment.load(p.localId)).map((a) =>
-      allocationType({
-        planId: a.planId,
-        installmentNumber: a.installmentNumber,
-        transactionId: a.transactionId,
-        fee: Number(a.fee),
-        interest: Number(a.interest),
-        principal: Number(a.principal),
-      }),
-    );
+    return (await this.repayments.allocationsOf(ctx, p.localId)).map(allocationType);
   }
 
   @Authorized()
@@ -126,16 +118,7 @@ export class RepaymentResolver {
     @Arg('accountId', () => ID, { nullable: true }) _accountId?: string,
     @Arg('since', () => String, { nullable: true }) _since?: string,
   ): PaymentEvent {
-    const p = event.payload as {
-      id: string;
-      accountId: string;
-      status: string;
-      source?: string;
-      failureReason: string | null;
-      amount: number;
-      prepayment: number;
-      createdAt: string;
-    };
+    const p = event.payload as unknown as Omit<PaymentSummaryView, 'source'> & { source?: string };
     return { cursor: event.cursor, payment: paymentResultType({ ...p, source: p.source ?? 'GATEWAY' }) };
   }
 }

@@ -1,11 +1,15 @@
 import { MaxLength, Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PaymentSource } from '../../entities/repayments/payment.entity';
-import type { Disbursement, Payment } from '../../entities';
 import { ConnectionType } from '../common/connection';
 import { toGlobalId } from '../../lib/global-id';
-import type { PaymentView } from '../../services/repayments/repayment.service';
-import { PAYMENT_TYPE } from '../../services/repayments/repayment.service';
+import {
+  DISBURSEMENT_TYPE,
+  PAYMENT_TYPE,
+  type AllocationView,
+  type DisbursementView,
+  type PaymentSummaryView,
+} from '../../services/repayments/payment-view';
 import { PLAN_TYPE } from '../../services/accounts/installment-plan.service';
 import { TRANSACTION_TYPE } from '../../services/accounts/transaction-view';
 import { Money, money } from '../common/money.type';
@@ -81,7 +85,7 @@ export class PaymentResultType extends Node {
   createdAt!: Date;
 }
 
-export const allocationType = (a: PaymentView['allocations'][number]): PaymentAllocationType => ({
+export const allocationType = (a: AllocationView): PaymentAllocationType => ({
   planId: a.planId ? toGlobalId(PLAN_TYPE, a.planId) : null,
   installmentNumber: a.installmentNumber,
   transactionId: a.transactionId ? toGlobalId(TRANSACTION_TYPE, a.transactionId) : null,
@@ -90,8 +94,9 @@ export const allocationType = (a: PaymentView['allocations'][number]): PaymentAl
   principal: money(a.principal),
 });
 
+/** A payment; without its allocations (a list, a live event), `allocations` reads them batched. */
 export const paymentResultType = (
-  p: PaymentView | (Omit<PaymentView, 'allocations'> & { allocations?: undefined }),
+  p: PaymentSummaryView & { allocations?: AllocationView[] },
 ): PaymentResultType =>
   Object.assign(new PaymentResultType(), {
     id: toGlobalId(PAYMENT_TYPE, p.id),
@@ -105,7 +110,7 @@ export const paymentResultType = (
     createdAt: new Date(p.createdAt),
   });
 
-@ObjectType('Disbursement', {
+@ObjectType(DISBURSEMENT_TYPE, {
   implements: Node,
   description: 'Money paid out to the owner through the gateway.',
 })
@@ -123,13 +128,13 @@ export class DisbursementType extends Node {
   createdAt!: Date;
 }
 
-export const disbursementType = (d: Disbursement): DisbursementType =>
+export const disbursementType = (d: DisbursementView): DisbursementType =>
   Object.assign(new DisbursementType(), {
-    id: toGlobalId('Disbursement', d.id),
+    id: toGlobalId(DISBURSEMENT_TYPE, d.id),
     status: d.status,
-    amount: money(Number(d.amount)),
+    amount: money(d.amount),
     failureReason: d.failureReason,
-    createdAt: d.createdAt,
+    createdAt: new Date(d.createdAt),
   });
 
 @InputType({ description: 'The platform loan to pay out, with an idempotency key.' })
@@ -219,15 +224,3 @@ export class AdvanceSandboxClockPayload {
 }
 
 export const PaymentConnection = ConnectionType(PaymentResultType, 'Payment');
-
-export const paymentOf = (p: Payment): PaymentResultType =>
-  paymentResultType({
-    id: p.id,
-    accountId: p.accountId,
-    status: p.status,
-    source: p.source,
-    failureReason: p.failureReason,
-    amount: Number(p.amount),
-    prepayment: Number(p.prepayment),
-    createdAt: p.createdAt.toISOString(),
-  });

@@ -30,6 +30,7 @@ import { EventType } from '../../subscriptions/common/topics';
 import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { RewardPointsService } from '../rewards/reward-points.service';
+import { paymentSummaryView } from './payment-view';
 
 /** What an account owes, loaded once: its active plans (45-day purchases included) and their installments. */
 export interface Owed {
@@ -322,17 +323,7 @@ export class PaymentApplicationService {
       type: EventType.paymentPosted,
       audience: [payment.ownerId],
       objectId: toGlobalId(ACCOUNT_TYPE, payment.accountId),
-      payload: {
-        id: payment.id,
-        accountId: payment.accountId,
-        status: payment.status,
-        source: payment.source,
-        failureReason: payment.failureReason,
-        amount: Number(payment.amount),
-        prepayment: Number(payment.prepayment),
-        createdAt: payment.createdAt.toISOString(),
-        allocationCount: allocations.length,
-      },
+      payload: { ...paymentSummaryView(payment), allocationCount: allocations.length },
     });
   }
 }

@@ -11,7 +11,8 @@ import { DomainError, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
 import { type RequestScope } from '../common/request-scope';
 import { ACCOUNT_TYPE, lockAccount } from '../accounts/credit-account.service';
-import { accountView } from '../accounts/account-view';
+import { accountView, type AccountView } from '../accounts/account-view';
+import { disbursementView, type DisbursementView } from './payment-view';
 import { askGateway, claimPending, type GatewayResult } from './payment-gateway';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
@@ -47,7 +48,10 @@ export class PayoutService {
   ) {}
 
   /** Pays out a platform loan: its schedule starts on the day the payout succeeds. */
-  async requestDisbursement(ctx: RequestScope, input: { accountId: string; idempotencyKey: string }) {
+  async requestDisbursement(
+    ctx: RequestScope,
+    input: { accountId: string; idempotencyKey: string },
+  ): Promise<{ disbursement: DisbursementView; account: AccountView }> {
     const call = { operation: 'requestDisbursement', key: input.idempotencyKey, input };
     const { stored } = await this.mutations.run(ctx, call, async (tx) => {
       const account = await this.accounts.ownAccount(ctx, tx, input.accountId, ['input', 'accountId'], true);
@@ -85,7 +89,7 @@ export class PayoutService {
     const em = ctx.em.fork();
     const d = await em.findOneOrFail(Disbursement, { id: stored.disbursementId });
     return {
-      disbursement: d,
+      disbursement: disbursementView(d),
       account: accountView(await em.findOneOrFail(CreditAccount, { id: d.accountId })),
     };
   }

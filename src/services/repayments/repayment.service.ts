@@ -21,30 +21,19 @@ import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import { lockAccount, type CreditAccountService } from '../accounts/credit-account.service';
-import { accountView } from '../accounts/account-view';
+import { accountView, type AccountView } from '../accounts/account-view';
 import { PaymentApplicationService } from './payment-application.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { PayoutService } from './payout.service';
-
-export const PAYMENT_TYPE = 'Payment';
-export interface PaymentView {
-  id: string;
-  accountId: string;
-  status: string;
-  source: string;
-  failureReason: string | null;
-  amount: number;
-  prepayment: number;
-  allocations: {
-    planId: string | null;
-    installmentNumber: number | null;
-    transactionId: string | null;
-    fee: number;
-    interest: number;
-    principal: number;
-  }[];
-  createdAt: string;
-}
+import {
+  allocationView,
+  paymentSummaryView,
+  PAYMENT_TYPE,
+  type AllocationView,
+  type PaymentSummaryView,
+  type PaymentView,
+} from './payment-view';
+import { pageSize, toConnection, type Connection } from '../common/pagination';
 
 /**
  * Repayments (SPEC section 5): a gateway payment is committed PENDING, the gateway is asked
@@ -83,7 +72,10 @@ export class RepaymentService {
    * repeat with the same key returns the same payment (asking the gateway again if it is
    * still PENDING). Only a gateway that does not answer in time leaves it PENDING.
    */
-  async makePayment(ctx: RequestScope, input: { accountId: string; amount: number; idempotencyKey: string }) {
+  async makePayment(
+    ctx: RequestScope,
+    input: { accountId: string; amount: number; idempotencyKey: string },
+  ): Promise<{ payment: PaymentView; account: AccountView }> {
     requireViewer(ctx);
     if (input.amount <= 0)
       throw new DomainError(UserErrorCode.INVALID_INPUT, 'The amount must be more than zero.', [
@@ -213,26 +205,36 @@ export class RepaymentService {
     return payments.length + payouts;
   }
 
-  async view(em: EntityManager, p: Payment): Promise<PaymentView> {
+  /*
+   * An account's payments and where each went. The account was found through
+   * `CreditAccountService.get` or `listFor`, which decided whether the caller may see it;
+   * these read through the request's loaders (one statement per kind of lookup).
+   */
+
+  /** An account's payments, newest first (one page: `first` only). */
+  async paymentsOf(
+    ctx: RequestScope,
+    accountId: string,
+    args: { first?: number | null },
+  ): Promise<Connection<PaymentSummaryView>> {
+    requireViewer(ctx);
+    const size = pageSize(args.first);
+    const [rows, total] = await Promise.all([
+      ctx.loaders.recentPayments.load({ accountId, size: size + 1 }),
+      ctx.loaders.paymentCount.load(accountId),
+    ]);
+    return toConnection(rows, size, total, false, paymentSummaryView);
+  }
+
+  /** Where a payment the caller was shown went. */
+  async allocationsOf(ctx: RequestScope, paymentId: string): Promise<AllocationView[]> {
+    requireViewer(ctx);
+    return (await ctx.loaders.allocationsByPayment.load(paymentId)).map(allocationView);
+  }
+
+  private async view(em: EntityManager, p: Payment): Promise<PaymentView> {
     const rows = await em.find(PaymentAllocation, { paymentId: p.id }, { orderBy: { id: 'asc' } });
-    return {
-      id: p.id,
-      accountId: p.accountId,
-      status: p.status,
-      source: p.source,
-      failureReason: p.failureReason,
-      amount: Number(p.amount),
-      prepayment: Number(p.prepayment),
-      allocations: rows.map((r) => ({
-        planId: r.planId,
-        installmentNumber: r.installmentNumber,
-        transactionId: r.transactionId,
-        fee: Number(r.fee),
-        interest: Number(r.interest),
-        principal: Number(r.principal),
-      })),
-      createdAt: p.createdAt.toISOString(),
-    };
+    return { ...paymentSummaryView(p), allocations: rows.map(allocationView) };
   }
 
   private announce(tx: Tx, payment: Payment, allocations: Allocation[]): void {
