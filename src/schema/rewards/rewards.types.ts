@@ -1,12 +1,13 @@
 import { MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import {
-  RedemptionKind,
-  RewardReason,
-  type RewardEntry,
-  type RewardRedemption,
-} from '../../entities/rewards/rewards.entity';
+import { RedemptionKind, RewardReason } from '../../entities/rewards/rewards.entity';
 import { toGlobalId } from '../../lib/global-id';
+import {
+  REDEMPTION_TYPE,
+  REWARD_ENTRY_TYPE,
+  type RedemptionView,
+  type RewardEntryView,
+} from '../../services/rewards/reward-view';
 import { ConnectionType } from '../common/connection';
 import { Money, money } from '../common/money.type';
 import { Node } from '../common/node';
@@ -32,7 +33,7 @@ registerEnumType(RewardReason, {
   },
 });
 
-@ObjectType('RewardEntry', { implements: Node, description: 'One change of the points balance.' })
+@ObjectType(REWARD_ENTRY_TYPE, { implements: Node, description: 'One change of the points balance.' })
 export class RewardEntryType extends Node {
   @Field(() => Int, { description: 'Positive when earned, negative when taken back or redeemed.' })
   points!: number;
@@ -44,12 +45,12 @@ export class RewardEntryType extends Node {
   createdAt!: Date;
 }
 
-export const rewardEntryType = (e: RewardEntry): RewardEntryType =>
+export const rewardEntryType = (e: RewardEntryView): RewardEntryType =>
   Object.assign(new RewardEntryType(), {
-    id: toGlobalId('RewardEntry', e.id),
+    id: toGlobalId(REWARD_ENTRY_TYPE, e.id),
     points: e.points,
     reason: e.reason,
-    createdAt: e.createdAt,
+    createdAt: new Date(e.createdAt),
   });
 
 export const RewardEntryConnection = ConnectionType(RewardEntryType, 'RewardEntry');
@@ -65,7 +66,7 @@ export class RewardsType {
   lifetimeEarned!: number;
 }
 
-@ObjectType('RewardRedemption', {
+@ObjectType(REDEMPTION_TYPE, {
   implements: Node,
   description: 'Reward points redeemed as a credit on an account.',
 })
@@ -83,13 +84,13 @@ export class RewardRedemptionType extends Node {
   createdAt!: Date;
 }
 
-export const redemptionType = (r: RewardRedemption): RewardRedemptionType =>
+export const redemptionType = (r: RedemptionView): RewardRedemptionType =>
   Object.assign(new RewardRedemptionType(), {
-    id: toGlobalId('RewardRedemption', r.id),
+    id: toGlobalId(REDEMPTION_TYPE, r.id),
     kind: r.kind,
     points: r.points,
-    value: money(Number(r.value)),
-    createdAt: r.createdAt,
+    value: money(r.value),
+    createdAt: new Date(r.createdAt),
   });
 
 @InputType({ description: 'The points to redeem, how, and the account to credit.' })

@@ -18,6 +18,7 @@ import type { NotificationService } from '../notifications/notification.service'
 import type { PaymentApplicationService } from '../repayments/payment-application.service';
 import type { RewardsSummary } from '../../domain/rewards/rewards';
 import type { RewardPointsService } from './reward-points.service';
+import { redemptionView, type RedemptionView } from './reward-view';
 
 /** Points redeemed as account credit: applied to what the account owes, exactly like a payment. */
 export class RedemptionService {
@@ -39,7 +40,7 @@ export class RedemptionService {
   async redeem(
     ctx: RequestScope,
     input: { accountId: string; points: number; kind: RedemptionKind; idempotencyKey: string },
-  ): Promise<{ redemption: RewardRedemption; rewards: RewardsSummary }> {
+  ): Promise<{ redemption: RedemptionView; rewards: RewardsSummary }> {
     const viewer = requireViewer(ctx);
     if (!Number.isInteger(input.points) || input.points < MIN_REDEMPTION_POINTS) {
       throw new DomainError(UserErrorCode.INVALID_INPUT, `Redeem at least ${MIN_REDEMPTION_POINTS} points.`, [
@@ -84,7 +85,10 @@ export class RedemptionService {
     });
     const em = ctx.em.fork();
     const redemption = await em.findOneOrFail(RewardRedemption, { id: stored.redemptionId });
-    return { redemption, rewards: await this.points.summaryNow(em, viewer.userId) };
+    return {
+      redemption: redemptionView(redemption),
+      rewards: await this.points.summaryNow(em, viewer.userId),
+    };
   }
 
   /** Takes the points off the owner's balance with one guarded UPDATE (its row lock, after the account's). */

@@ -6,10 +6,11 @@ import { RewardReason } from '../../entities/rewards/rewards.entity';
 import type { RewardsSummary } from '../../domain/rewards/rewards';
 import type { Tx } from '../../db/transactions';
 import { forbidden } from '../../lib/errors';
-import { findPage, type Connection } from '../common/pagination';
+import { findPage, mapConnection, type Connection } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import type { Clock } from '../../lib/clock';
 import type { LedgerService } from '../ledger/ledger.service';
+import { rewardEntryView, type RewardEntryView } from './reward-view';
 
 /**
  * Reward points: earned on purchases and on-time installments, taken back in proportion
@@ -109,9 +110,9 @@ export class RewardPointsService {
     ctx: RequestScope,
     userId: string,
     args: { first?: number | null; after?: string | null },
-  ): Promise<Connection<RewardEntry>> {
+  ): Promise<Connection<RewardEntryView>> {
     this.own(ctx, userId);
-    return findPage(ctx.em, RewardEntry, { userId }, args);
+    return mapConnection(await findPage(ctx.em, RewardEntry, { userId }, args), rewardEntryView);
   }
 
   /**
