@@ -1,5 +1,4 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { forbidden } from '../../lib/errors';
 import type { RequestScope } from '../../services/common/request-scope';
 import { NotificationConnection, notificationType } from '../../schema/notifications/notification.types';
 import { UserType, userType } from '../../schema/identity/user.type';
@@ -63,7 +62,6 @@ export class UserResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
     @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly?: boolean,
   ) {
-    if (ctx.viewer?.userId !== user.localId && !ctx.viewer?.isAdmin) throw forbidden();
     const page = await this.notificationService.list(ctx, user.localId, { first, after, unreadOnly });
     return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: notificationType(e.node) })) };
   }

@@ -2,7 +2,7 @@ import type { RequestScope } from '../common/request-scope';
 import { Notification } from '../../entities';
 import type { NotificationKind } from '../../entities/notifications/notification.entity';
 import type { Tx } from '../../db/transactions';
-import { DomainError, UserErrorCode, unauthenticated } from '../../lib/errors';
+import { DomainError, UserErrorCode, forbidden, unauthenticated } from '../../lib/errors';
 import { localId, toGlobalId } from '../../lib/global-id';
 import { EventType, type NewEvent } from '../../subscriptions/common/topics';
 import { findPage, mapConnection, type Connection } from '../common/pagination';
@@ -12,15 +12,15 @@ import type { AuditService } from '../common/audit.service';
 
 export const NOTIFICATION_TYPE = 'Notification';
 
-/** What a subscriber receives and what the list shows: JSON-safe. */
+/** What a subscriber receives and what the list shows: JSON-safe (ISO strings). */
 export interface NotificationView {
   id: string;
   kind: string;
   title: string;
   body: string;
   data: Record<string, unknown> | null;
-  readAt: Date | null;
-  createdAt: Date;
+  readAt: string | null;
+  createdAt: string;
 }
 
 export const notificationView = (n: Notification): NotificationView => ({
@@ -29,8 +29,8 @@ export const notificationView = (n: Notification): NotificationView => ({
   title: n.title,
   body: n.body,
   data: n.data,
-  readAt: n.readAt,
-  createdAt: n.createdAt,
+  readAt: n.readAt ? n.readAt.toISOString() : null,
+  createdAt: n.createdAt.toISOString(),
 });
 
 export class NotificationService {
@@ -105,12 +105,13 @@ export class NotificationService {
     return notificationView(n);
   }
 
-  /** A user's notifications, newest first (unread only on request). */
+  /** A user's notifications, newest first (unread only on request), for themselves or an admin. */
   async list(
     ctx: RequestScope,
     userId: string,
     args: { first?: number | null; after?: string | null; unreadOnly?: boolean | null },
   ): Promise<Connection<NotificationView>> {
+    if (ctx.viewer?.userId !== userId && !ctx.viewer?.isAdmin) throw forbidden();
     const where = args.unreadOnly ? { userId, readAt: null } : { userId };
     return mapConnection(await findPage(ctx.em, Notification, where, args), notificationView);
   }
