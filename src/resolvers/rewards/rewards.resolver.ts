@@ -73,7 +73,7 @@ export class RewardsResolver {
   @Authorized(Role.ADMIN)
   @Query(() => TrialBalanceType, { description: 'Admins: every ledger account; debits equal credits.' })
   async trialBalance(@Ctx() ctx: RequestScope): Promise<TrialBalanceType> {
-    const t = await this.ledger.trialBalance(ctx.em);
+    const t = await this.ledger.trialBalance(ctx);
     return {
       totalDebits: money(t.totalDebits),
       totalCredits: money(t.totalCredits),

@@ -3,6 +3,7 @@ import { accountLedger, accountLedgerRows, type Posting } from '../../domain/led
 import { JournalEntry, JournalLine, LedgerAccount } from '../../entities';
 import type { Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
+import { forbidden, unauthenticated } from '../../lib/errors';
 
 export interface TrialBalance {
   totalDebits: number;
@@ -68,9 +69,18 @@ export class LedgerService {
     return Number(row!.b);
   }
 
-  /** Every ledger account's balance (debit positive); debits and credits over all lines. */
-  async trialBalance(em: EntityManager): Promise<TrialBalance> {
-    const conn = em.getConnection();
+  /**
+   * Admins: every ledger account's balance (debit positive); debits and credits over all
+   * lines. The request is typed by its shape: `RequestScope` reaches the loaders, which are
+   * built from this service, and that would be an import cycle.
+   */
+  async trialBalance(scope: {
+    em: EntityManager;
+    viewer: { isAdmin: boolean } | null;
+  }): Promise<TrialBalance> {
+    if (!scope.viewer) throw unauthenticated();
+    if (!scope.viewer.isAdmin) throw forbidden();
+    const conn = scope.em.getConnection();
     const [totals] = (await conn.execute(
       `select coalesce(sum(amount) filter (where amount > 0), 0)::bigint as debits,
               coalesce(-sum(amount) filter (where amount < 0), 0)::bigint as credits from journal_line`,
