@@ -15,28 +15,30 @@ import {
 import { Role } from '../../entities/identity/user.entity';
 import type { RequestScope } from '../../services/common/request-scope';
 import {
-  AcceptOfferInput,
-  AcceptOfferPayload,
-  AuthorizeCardTransactionInput,
-  CardInput,
-  CardPayload,
   CardTransactionConnection,
-  CardTransactionEvent,
-  CardTransactionPayload,
   CardType,
-  ConvertToInstallmentsInput,
-  ConvertToInstallmentsPayload,
   CreditAccountType,
   InstallmentPlanType,
   InstallmentType,
-  RefundCardTransactionInput,
-  RevealCardPayload,
   accountType,
   cardType,
   installmentType,
   planType,
   transactionType,
 } from '../../schema/accounts/account.types';
+import {
+  AcceptOfferInput,
+  AcceptOfferPayload,
+  AuthorizeCardTransactionInput,
+  CardInput,
+  CardPayload,
+  CardTransactionEvent,
+  CardTransactionPayload,
+  ConvertToInstallmentsInput,
+  ConvertToInstallmentsPayload,
+  RefundCardTransactionInput,
+  RevealCardPayload,
+} from '../../schema/accounts/account.inputs';
 import { PayloadErrors } from '../../schema/common/payload';
 import { PaymentConnection, paymentResultType } from '../../schema/repayments/repayment.types';
 import { Money, money } from '../../schema/common/money.type';
