@@ -1,6 +1,6 @@
 import { addDays } from '../../domain/common/calendar';
 import { monthlySchedule, INTEREST_FREE_DAYS } from '../../domain/common/amortization';
-import { formatMoney } from '../../domain/common/money';
+import { formatMoney, formatRateBp } from '../../domain/common/money';
 import { CardTransaction, CreditAccount, Installment, InstallmentPlan } from '../../entities';
 import { TransactionStatus } from '../../entities/accounts/card-transaction.entity';
 import { PlanKind, PlanStatus } from '../../entities/accounts/installment-plan.entity';
@@ -72,7 +72,7 @@ export class InstallmentPlanService {
         t.ownerId,
         NotificationKind.PLAN_CREATED,
         'Purchase split into installments',
-        `${t.merchantName} ${formatMoney(Number(plan.principal))} is now ${input.months} monthly payments at ${(account.aprBp / 100).toFixed(2)}% APR.`,
+        `${t.merchantName} ${formatMoney(Number(plan.principal))} is now ${input.months} monthly payments at ${formatRateBp(account.aprBp)}% APR.`,
         { planId: toGlobalId(PLAN_TYPE, plan.id) },
       );
       this.audit.record(tx, ctx, {
