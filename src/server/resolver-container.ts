@@ -22,22 +22,22 @@ export class AppResolverContainer implements ResolverContainer {
   }
 
   get<T>(cls: abstract new (...args: never[]) => T): T {
-    const service = this.services.get(cls);
-    if (service) return service as T;
-    let resolver = this.resolvers.get(cls);
-    if (!resolver) {
-      const params = (Reflect.getMetadata('design:paramtypes', cls) ?? []) as unknown[];
-      const args = params.map((p, i) => {
-        const dep = this.services.get(p);
-        if (!dep)
-          throw new Error(
-            `${cls.name}: constructor parameter ${i} (${(p as Class)?.name}) is no composed service`,
-          );
-        return dep;
-      });
-      resolver = new (cls as unknown as new (...a: unknown[]) => T)(...args);
-      this.resolvers.set(cls, resolver);
-    }
-    return resolver as T;
+    // Resolvers first: type-graphql asks for one on every resolver call.
+    return (this.resolvers.get(cls) ?? this.services.get(cls) ?? this.build(cls)) as T;
+  }
+
+  private build(cls: Function): unknown {
+    const params = (Reflect.getMetadata('design:paramtypes', cls) ?? []) as unknown[];
+    const args = params.map((p, i) => {
+      const dep = this.services.get(p);
+      if (!dep)
+        throw new Error(
+          `${cls.name}: constructor parameter ${i} (${(p as Class)?.name}) is no composed service`,
+        );
+      return dep;
+    });
+    const resolver = new (cls as new (...a: unknown[]) => unknown)(...args);
+    this.resolvers.set(cls, resolver);
+    return resolver;
   }
 }
