@@ -135,7 +135,7 @@ async function openCreditLine(url: string, limit: string, label: string): Promis
 }
 
 /** `count` card holders, `concurrency` set up at a time, in index order. */
-async function setUpCards(url: string, count: number, concurrency: number): Promise<CardHolder[]> {
+export async function setUpCards(url: string, count: number, concurrency: number): Promise<CardHolder[]> {
   const out = new Array<CardHolder>(count);
   let next = 0;
   let done = 0;

@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Servers under test run in their own process (one Node event loop each, CPU accounted by
@@ -17,7 +18,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type ChildMessage = { type: 'ready'; url: string } | { type: 'error'; message: string };
+type ChildMessage =
+  { type: 'ready'; url: string } | { type: 'error'; message: string } | { type: 'profiled'; file: string };
+
+/**
+ * The V8 profiler of this process, started and stopped on request (bench/profile.ts), so a
+ * profile covers one load window and not the start-up.
+ */
+function profilerControl() {
+  let session: Session | null = null;
+  return async (m: { type?: string; file?: string }) => {
+    if (m.type === 'profile-start') {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      // 500 µs between samples: enough samples in a few seconds, little overhead.
+      await session.post('Profiler.setSamplingInterval', { interval: 500 });
+      await session.post('Profiler.start');
+    } else if (m.type === 'profile-stop' && session && m.file) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      session = null;
+      mkdirSync(dirname(m.file), { recursive: true });
+      writeFileSync(m.file, JSON.stringify(profile));
+      process.send?.({ type: 'profiled', file: m.file } satisfies ChildMessage);
+    }
+  };
+}
 
 export function serveAsChild(start: () => Promise<RunningServer>): void {
   let server: RunningServer | null = null;
@@ -33,8 +60,10 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
       process.exit(code);
     }
   };
-  process.on('message', (m: { type?: string }) => {
+  const profiler = profilerControl();
+  process.on('message', (m: { type?: string; file?: string }) => {
     if (m?.type === 'stop') void stop(0);
+    else void profiler(m);
   });
   process.on('disconnect', () => void stop(0));
   start().then(
@@ -57,6 +86,8 @@ export interface ChildServer {
   name: string;
   url: string;
   pid: number;
+  /** Runs `during` with the child's V8 profiler on, and writes the profile to `file`. */
+  profile<T>(file: string, during: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +116,7 @@ export async function spawnServer(
     child.on('message', (m: ChildMessage) => {
       clearTimeout(timer);
       if (m.type === 'ready') resolve(m.url);
-      else reject(new Error(`${name} failed to start:\n${m.message}`));
+      else if (m.type === 'error') reject(new Error(`${name} failed to start:\n${m.message}`));
     });
     void exited.then((code) => {
       clearTimeout(timer);
@@ -96,6 +127,22 @@ export async function spawnServer(
     name,
     url,
     pid: child.pid!,
+    async profile(file, during) {
+      child.send({ type: 'profile-start' });
+      const result = await during();
+      const written = new Promise<void>((resolve) => {
+        const onMessage = (m: ChildMessage) => {
+          if (m.type === 'profiled' && m.file === file) {
+            child.off('message', onMessage);
+            resolve();
+          }
+        };
+        child.on('message', onMessage);
+      });
+      child.send({ type: 'profile-stop', file });
+      await written;
+      return result;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.send({ type: 'stop' });
