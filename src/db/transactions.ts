@@ -52,7 +52,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   card transaction, then plans and installments, then the payment or disbursement record,
  *   then the owner's reward balance, then their reward redemptions. Payments, refunds,
  *   conversions, redemptions, settlements and each account's daily-job step all start by
- *   locking the account.
+ *   locking the account. One exception: an approved card purchase written in one statement
+ *   (`PurchaseApproval`) takes the account row before it inserts its key. Only a call with
+ *   the same key can wait on that key, so the worst case is a deadlock between two calls
+ *   with one key, which PostgreSQL breaks; the purchase then takes the general path.
  * - **No network call inside a transaction.** `run` may roll back and retry its work, so a
  *   gateway call is never made inside it: the record is committed PENDING with a stable
  *   reference (the provider's idempotency key), the gateway is asked after the commit, and

@@ -101,7 +101,16 @@ export function composeServices(ports: Ports) {
     plans,
     gateway,
   );
-  const purchases = new CardTransactionService(clock, mutations, notifications, ledger, points, plans);
+  const purchases = new CardTransactionService(
+    clock,
+    tx,
+    knex,
+    mutations,
+    notifications,
+    ledger,
+    points,
+    plans,
+  );
   const refunds = new RefundService(
     clock,
     mutations,

@@ -295,6 +295,46 @@ describe('purchases', () => {
     await expectReconciled(accountId);
   });
 
+  it('an approved purchase is written by one statement, with its bill, postings, points, notification and event', async () => {
+    const u = await signUp(s);
+    const { cardId, accountId } = await openCreditLine(s, u, '1000.00');
+    await buy(u, cardId, '1.00'); // the card's account and owner are remembered from here on
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    const knex = s.app.services.knex;
+    knex.on('query', record);
+    let bought;
+    try {
+      bought = await buy(u, cardId, '25.99', 'DINING');
+    } finally {
+      knex.off('query', record);
+    }
+    // Besides the sign-in check and the event relay (after the commit), one statement.
+    const purchase = statements.filter((q) => /\b(card|credit_account|card_transaction)\b/.test(q));
+    expect(purchase).toHaveLength(1);
+    expect(purchase[0]).toMatch(/insert into "card_transaction"/);
+    expect(bought.transaction).toMatchObject({ status: 'APPROVED', rewardPoints: 250 });
+    expect(bought.account!.availableCredit.amount).toBe('973.01');
+    await expectReconciled(accountId);
+  });
+
+  it('the same key sent 10 times at once: one purchase, one charge, every answer the same transaction', async () => {
+    const u = await signUp(s);
+    const { cardId, accountId } = await openCreditLine(s, u, '1000.00');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => buy(u, cardId, '60.00', 'OTHER', 'same-key')),
+    );
+    const ids = new Set(results.map((r) => r.transaction?.id));
+    expect(ids.size).toBe(1);
+    expect(results.every((r) => r.transaction!.status === 'APPROVED' && r.userErrors.length === 0)).toBe(
+      true,
+    );
+    const acc = await account(u, accountId);
+    expect(acc.availableCredit.amount).toBe('940.00');
+    expect(acc.transactions.totalCount).toBe(1);
+    await expectReconciled(accountId);
+  });
+
   it('an approved purchase is due in 45 days and earns points by category', async () => {
     const u = await signUp(s);
     const { cardId } = await openCreditLine(s, u);

@@ -1,7 +1,7 @@
 import { MikroORM, ReferenceKind, type EntityProperty } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../src/db/orm';
 import { CreditApplication } from '../../src/entities';
-import { TableInsert, type TableMetadata } from '../../src/services/applications/application-insert';
+import { TableInsert, type TableMetadata } from '../../src/db/table-insert';
 
 /**
  * The one-statement insert reads its columns from the entities' metadata, so a property

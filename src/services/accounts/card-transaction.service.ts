@@ -12,16 +12,23 @@ import { localId } from '../../lib/global-id';
 import { findPage, mapConnection, pageSize, toConnection, type Connection } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import { CARD_TYPE } from './credit-account.service';
-import type { Tx } from '../../db/transactions';
+import { isRetryable, Tx, type Transactions } from '../../db/transactions';
+import type { Knex } from '@mikro-orm/postgresql';
+import { checkIdempotencyKey, hashInput } from '../common/idempotency.service';
+import { PurchaseApproval } from './purchase-statement';
 import type { Clock } from '../../lib/clock';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { RewardPointsService } from '../rewards/reward-points.service';
 
-import type { IdempotentMutations } from '../common/idempotent-mutation';
+import type { IdempotentCall, IdempotentMutations } from '../common/idempotent-mutation';
 import type { InstallmentPlanService } from './installment-plan.service';
 import { announceTransaction, transactionView, type TransactionView } from './transaction-view';
 import { accountView, type AccountView } from './account-view';
+
+const UNIQUE_VIOLATION = '23505';
+/** Cards whose account and owner are remembered (about 100 bytes each). */
+const MAX_REMEMBERED_CARDS = 100_000;
 
 /** Longest merchant name a purchase (or a charge named after one) carries. */
 export const MAX_MERCHANT = 200;
@@ -63,8 +70,14 @@ function cardDecline(card: Card, now: Date): DeclineReason | null {
  * overspend; the database's check constraint backs it.
  */
 export class CardTransactionService {
+  /** The one-statement approval, built from the ORM's metadata on first use. */
+  private approval: PurchaseApproval | null = null;
+  private readonly owners = new Map<string, Pick<Card, 'id' | 'accountId' | 'ownerId'>>();
+
   constructor(
     private readonly clock: Clock,
+    private readonly txs: Transactions,
+    private readonly knex: Knex,
     private readonly mutations: IdempotentMutations,
     private readonly notifications: NotificationService,
     private readonly ledger: LedgerService,
@@ -85,8 +98,12 @@ export class CardTransactionService {
     const cardId = localId(input.cardId, CARD_TYPE);
     const notFound = () => new DomainError(UserErrorCode.NOT_FOUND, 'No such card.', ['input', 'cardId']);
     if (!cardId) throw notFound();
+    checkIdempotencyKey(input.idempotencyKey);
 
     const call = { operation: 'authorizeCardTransaction', key: input.idempotencyKey, input: { ...input } };
+    const approved = await this.approveAtOnce(ctx, cardId, input, merchant, call);
+    if (approved) return approved;
+    // Anything else (a decline, a repeated key, a card not the caller's) takes the general path.
     const outcome = await this.mutations.run(ctx, call, async (tx, viewer) => {
       const card = await tx.em.findOne(Card, { id: cardId });
       if (!card || card.ownerId !== viewer.userId) throw notFound();
@@ -103,6 +120,82 @@ export class CardTransactionService {
       : outcome.local;
     const account = await ctx.em.fork().findOneOrFail(CreditAccount, { id: t.accountId });
     return { transaction: transactionView(t), account: accountView(account) };
+  }
+
+  /**
+   * The common case in one statement (`PurchaseApproval`): the rows of an approved purchase
+   * are built exactly as `authorize` builds them, in an EntityManager that is never
+   * flushed, and written by one guarded statement. Null when it did not approve (nothing
+   * was written): the caller then runs the general path, which records a decline, replays a
+   * repeated key or refuses.
+   */
+  private async approveAtOnce(
+    ctx: RequestScope,
+    cardId: string,
+    input: AuthorizeInput,
+    merchant: string,
+    call: IdempotentCall,
+  ): Promise<{ transaction: TransactionView; account: AccountView } | null> {
+    const viewer = requireViewer(ctx);
+    const card = await this.cardOwner(ctx, cardId);
+    if (!card || card.ownerId !== viewer.userId) return null;
+    const now = this.clock.now();
+    const draft = new Tx(ctx.em.fork(), this.clock);
+    const t = this.recordPurchase(draft, card, input, merchant, null, now, this.clock.today());
+    this.plans.openInterestFreeBill(draft, t);
+    this.postPurchase(draft, t);
+    if (t.rewardPoints > 0) this.points.record(draft, t.ownerId, t.rewardPoints, RewardReason.PURCHASE, t.id);
+    announceTransaction(this.notifications, draft, t, 'approved');
+
+    this.approval ??= new PurchaseApproval(ctx.em.getMetadata());
+    const { sql, bindings } = this.approval.statement({
+      cardId,
+      accountId: card.accountId,
+      userId: viewer.userId,
+      amount: input.amount,
+      now,
+      key: {
+        key: call.key,
+        operation: call.operation,
+        requestHash: hashInput(call.operation, call.input),
+        result: { transactionId: t.id },
+      },
+      points: t.rewardPoints,
+      rows: [...draft.em.getUnitOfWork().getPersistStack()],
+    });
+    let rows: Record<string, unknown>[];
+    try {
+      rows = ((await this.knex.raw(sql, bindings)) as { rows: Record<string, unknown>[] }).rows;
+    } catch (err) {
+      // The key was used already (the general path replays or refuses it), or the statement
+      // lost a deadlock against a same-key call on the general path (which retries).
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION || isRetryable(err)) return null;
+      throw err;
+    }
+    if (rows.length === 0) return null;
+    this.txs.eventsCommitted();
+    const account = ctx.em.fork().map(CreditAccount, rows[0]!);
+    return { transaction: transactionView(t), account: accountView(account) };
+  }
+
+  /**
+   * Which account and owner a card belongs to: they never change, so they are remembered
+   * (a bounded map); the card's status is always read in the purchase's statement.
+   */
+  private async cardOwner(
+    ctx: RequestScope,
+    cardId: string,
+  ): Promise<Pick<Card, 'id' | 'accountId' | 'ownerId'> | null> {
+    const known = this.owners.get(cardId);
+    if (known) return known;
+    const card = await ctx.em
+      .fork()
+      .findOne(Card, { id: cardId }, { fields: ['id', 'accountId', 'ownerId'] });
+    if (!card) return null;
+    const owner = { id: card.id, accountId: card.accountId, ownerId: card.ownerId };
+    if (this.owners.size >= MAX_REMEMBERED_CARDS) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(cardId, owner);
+    return owner;
   }
 
   /**
@@ -127,7 +220,7 @@ export class CardTransactionService {
   /** The purchase as approved (due in 45 days, with its points) or declined (with the reason). */
   private recordPurchase(
     tx: Tx,
-    card: Card,
+    card: Pick<Card, 'id' | 'accountId' | 'ownerId'>,
     input: AuthorizeInput,
     merchant: string,
     decline: DeclineReason | null,
@@ -155,12 +248,16 @@ export class CardTransactionService {
   /** An approved purchase: its 45-day bill, its ledger posting and its points. */
   private async billPurchase(tx: Tx, t: CardTransaction): Promise<void> {
     this.plans.openInterestFreeBill(tx, t);
+    this.postPurchase(tx, t);
+    if (t.rewardPoints > 0)
+      await this.points.change(tx, t.ownerId, t.rewardPoints, RewardReason.PURCHASE, t.id);
+  }
+
+  private postPurchase(tx: Tx, t: CardTransaction): void {
     this.ledger.post(tx, purchasePosting(t.accountId, Number(t.amount)), {
       creditAccountId: t.accountId,
       refId: t.id,
     });
-    if (t.rewardPoints > 0)
-      await this.points.change(tx, t.ownerId, t.rewardPoints, RewardReason.PURCHASE, t.id);
   }
 
   async get(ctx: RequestScope, id: string): Promise<TransactionView | null> {

@@ -18,6 +18,17 @@ export const hashInput = (operation: string, input: Record<string, unknown>): st
   return createHash('sha256').update(operation).update('\n').update(canonical(rest)).digest('hex');
 };
 
+/** A key has 1 to 100 characters (SPEC section 1), or the call is refused naming the field. */
+export function checkIdempotencyKey(key: string): void {
+  if (key.length < 1 || key.length > 100) {
+    throw new DomainError(
+      UserErrorCode.INVALID_INPUT,
+      'The idempotency key must have 1 to 100 characters.',
+      ['input', 'idempotencyKey'],
+    );
+  }
+}
+
 export type Claim<R> = { replay: true; result: R } | { replay: false };
 
 /**
@@ -34,13 +45,7 @@ export class IdempotencyService {
     operation: string,
     input: Record<string, unknown>,
   ): Promise<Claim<R>> {
-    if (key.length < 1 || key.length > 100) {
-      throw new DomainError(
-        UserErrorCode.INVALID_INPUT,
-        'The idempotency key must have 1 to 100 characters.',
-        ['input', 'idempotencyKey'],
-      );
-    }
+    checkIdempotencyKey(key);
     const hash = hashInput(operation, input);
     const conn = tx.em.getConnection();
     const ctx = tx.em.getTransactionContext();

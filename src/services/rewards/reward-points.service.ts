@@ -13,6 +13,15 @@ import type { LedgerService } from '../ledger/ledger.service';
 import { rewardEntryView, type RewardEntryView } from './reward-view';
 
 /**
+ * Adds points to a user's balance, creating it: `rows` gives (user, points, points earned),
+ * `values (?, ?, ?)` or a `select` from a statement's CTE.
+ */
+export const balanceUpsert = (rows: string): string =>
+  `insert into reward_balance (user_id, balance, lifetime_earned) ${rows}
+   on conflict (user_id) do update set balance = reward_balance.balance + excluded.balance,
+     lifetime_earned = reward_balance.lifetime_earned + excluded.lifetime_earned`;
+
+/**
  * Reward points: earned on purchases and on-time installments, taken back in proportion
  * on refunds, redeemed as account credit. The balance lives in `reward_balance` (never
  * negative, by constraint) and its money value in the ledger's rewards liability.
@@ -32,14 +41,22 @@ export class RewardPointsService {
     reason: RewardReason,
     refId: string | null,
   ): Promise<void> {
-    await tx.em.getConnection().execute(
-      `insert into reward_balance (user_id, balance, lifetime_earned) values (?, ?, ?)
-       on conflict (user_id) do update set balance = reward_balance.balance + excluded.balance,
-         lifetime_earned = reward_balance.lifetime_earned + excluded.lifetime_earned`,
-      [userId, points, Math.max(points, 0)],
-      'run',
-      tx.em.getTransactionContext(),
-    );
+    await tx.em
+      .getConnection()
+      .execute(
+        balanceUpsert('values (?, ?, ?)'),
+        [userId, points, Math.max(points, 0)],
+        'run',
+        tx.em.getTransactionContext(),
+      );
+    this.record(tx, userId, points, reason, refId);
+  }
+
+  /**
+   * The entry and ledger posting of a change whose balance the caller moves itself (with
+   * `balanceUpsert` inside a statement of its own).
+   */
+  record(tx: Tx, userId: string, points: number, reason: RewardReason, refId: string | null): void {
     this.entry(tx, userId, points, reason, refId);
     this.ledger.post(tx, rewardsPosting(points), { refId });
   }
