@@ -21,7 +21,7 @@ import { submitVariables } from './submit-application';
 import { contractOperation } from './lib/graphql';
 import { measure, type MeasureOptions, type Measurement } from './lib/measure';
 import { summariseProfile, type ProfileSummary } from './lib/profile';
-import { envNumber } from './lib/report';
+import { cpuPerRequestMs, envNumber } from './lib/report';
 import { spawnServer, type ChildServer } from './lib/servers';
 import { signUp, startProduct, withBenchEnvironment } from './lib/suite';
 import { BARE_TABLES_SQL } from './baseline/bare-apollo-pg';
@@ -35,18 +35,14 @@ interface Row {
 
 const OUT = join(__dirname, 'out');
 
-function perRequestMs(m: Measurement, group: string): number {
-  return ((m.cpu.groups[group] ?? NaN) * 10) / m.achievedRate;
-}
-
 function print(rows: Row[], top: number): string {
   const lines: string[] = [];
   lines.push('| operation | req/s | server CPU ms/req | PostgreSQL CPU ms/req | errors |');
   lines.push('| --- | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     lines.push(
-      `| ${r.name} | ${Math.round(r.m.achievedRate)} | ${perRequestMs(r.m, 'server').toFixed(2)} | ` +
-        `${perRequestMs(r.m, 'postgres').toFixed(2)} | ${r.m.errors} |`,
+      `| ${r.name} | ${Math.round(r.m.achievedRate)} | ${cpuPerRequestMs(r.m, 'server').toFixed(2)} | ` +
+        `${cpuPerRequestMs(r.m, 'postgres').toFixed(2)} | ${r.m.errors} |`,
     );
   }
   const layers = [...new Set(rows.flatMap((r) => Object.keys(r.profile.layers)))];
@@ -62,7 +58,7 @@ function print(rows: Row[], top: number): string {
   for (const l of layers) {
     const cells = rows.map((r) => {
       const pct = r.profile.layers[l] ?? 0;
-      const ms = (perRequestMs(r.m, 'server') * pct) / 100;
+      const ms = (cpuPerRequestMs(r.m, 'server') * pct) / 100;
       return pct < 0.05 ? '' : `${ms.toFixed(3)} (${pct.toFixed(1)}%)`;
     });
     lines.push(`| ${l} | ${cells.join(' | ')} |`);

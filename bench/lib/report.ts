@@ -11,16 +11,24 @@ const roundAll = (o: Record<string, number>) =>
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v)}%`);
 
+/** CPU of a process group per successful request, in ms (e.g. 40% of a core at 200/s = 2.00 ms). */
+export function cpuPerRequestMs(m: Measurement, group: string): number {
+  return ((m.cpu.groups[group] ?? NaN) * 10) / m.achievedRate;
+}
+
+const ms2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
+
 /** A Markdown table of measurements. */
 export function measurementTable(rows: Measurement[]): string {
   const head =
-    '| measurement | load | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | CPU server / client / PG / Redis / other (% of a core) | steal |';
-  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---|---:|';
+    '| measurement | load | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | CPU server / client / PG / Redis / other (% of a core) | CPU ms per request: server / PG | steal |';
+  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|';
   const lines = rows.map((m) => {
     const load = m.mode === 'open' ? `open ${m.targetRate}/s` : `closed, ${m.concurrency} in flight`;
     const g = m.cpu.groups;
     const cpu = `${pct(g.server)} / ${pct(g.client)} / ${pct(g.postgres)} / ${pct(g.redis)} / ${pct(m.cpu.otherPct)}`;
-    return `| ${m.name} | ${load} | ${fmtInt(m.achievedRate)} | ${fmtMs(m.latency.p50)} | ${fmtMs(m.latency.p90)} | ${fmtMs(m.latency.p99)} | ${fmtMs(m.latency.max)} | ${m.errors} | ${cpu} | ${pct(m.cpu.stealPct)} |`;
+    const perRequest = `${ms2(cpuPerRequestMs(m, 'server'))} / ${ms2(cpuPerRequestMs(m, 'postgres'))}`;
+    return `| ${m.name} | ${load} | ${fmtInt(m.achievedRate)} | ${fmtMs(m.latency.p50)} | ${fmtMs(m.latency.p90)} | ${fmtMs(m.latency.p99)} | ${fmtMs(m.latency.max)} | ${m.errors} | ${cpu} | ${perRequest} | ${pct(m.cpu.stealPct)} |`;
   });
   return [head, sep, ...lines].join('\n');
 }
