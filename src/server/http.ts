@@ -200,6 +200,7 @@ export function mountRoutes(
           container: args.container,
           em: args.em,
           viewer: auth?.viewer ?? null,
+          viewerAccount: auth ? auth.account : undefined,
           requestId: String(req.res?.locals.requestId ?? uuidv7()),
           ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
         });

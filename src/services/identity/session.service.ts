@@ -1,11 +1,47 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { types, type ClientBase, type QueryResultRow } from 'pg';
+import type { Role } from '../../entities/identity/user.entity';
 import type { Logger } from '../../lib/logger';
 import type { EventBus } from '../../subscriptions/common/pubsub';
+import type { UserView } from './user-view';
 
 /** Bus channel on which every instance hears that a session ended (message: its id). */
 const REVOKED_CHANNEL = 'session.revoked';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_REMEMBERED = 100_000;
+/** timestamptz text as the ORM reads it (the ORM's connections return it unparsed). */
+const parseTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+/** Whether the session is live: a row while one of its refresh tokens is not revoked. */
+const LIVE = {
+  name: 'session-live',
+  text: 'select 1 from refresh_token where family_id = $1 and revoked_at is null limit 1',
+};
+
+/**
+ * Whether the session is live, and the account its access token names (when live, one row,
+ * with the account's columns null when it no longer exists or was deleted).
+ */
+const LIVE_WITH_ACCOUNT = {
+  name: 'session-live-with-account',
+  text: `select u.id, u.email, u.name, u.roles, u.created_at
+    from (select 1 from refresh_token where family_id = $1 and revoked_at is null limit 1) live
+    left join app_user u on u.id = $2 and u.deleted_at is null`,
+};
+
+/** knex's pool of the ORM's connections (its client's own methods). */
+interface Pool {
+  acquireConnection(): Promise<ClientBase>;
+  releaseConnection(connection: ClientBase): unknown;
+}
+
+interface AccountRow {
+  id: string | null;
+  email: string;
+  name: string;
+  roles: Role[];
+  created_at: string;
+}
 
 /**
  * Whether a session (a refresh-token family, the `sid` of its access tokens) is still
@@ -13,8 +49,11 @@ const MAX_REMEMBERED = 100_000;
  *
  * The database is the authority: a session is live while one of its refresh tokens is not
  * revoked (sign-out and reuse detection revoke them all). Every request presenting a token
- * asks it with one indexed lookup, so a sign-out holds at once on every instance sharing the
- * database, with or without Redis, and nothing depends on a message arriving. An ended
+ * asks it with one indexed lookup (over HTTP the same statement reads the viewer's account),
+ * so a sign-out holds at once on every instance sharing the database, with or without Redis,
+ * and nothing depends on a message arriving. No instance remembers a session as live: that
+ * memory could only be made to forget in time (before the sign-out answers, on every
+ * instance, Redis up or not) by acknowledged invalidation under leases. An ended
  * session never comes back, so that answer is remembered for as long as any of its access
  * tokens could still be unexpired: replaying a signed-out token costs no query.
  *
@@ -69,13 +108,52 @@ export class SessionService {
   async isLive(sessionId: string): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
     if (this.isKnownEnded(sessionId)) return false;
-    const res = (await this.knex.raw(
-      'select 1 from refresh_token where family_id = ? and revoked_at is null limit 1',
-      [sessionId],
-    )) as { rows: unknown[] };
-    if (res.rows.length) return true;
+    if ((await this.query(LIVE, [sessionId])).length) return true;
     this.remember(sessionId);
     return false;
+  }
+
+  /**
+   * `isLive`, answered together with the account the access token names, in the same single
+   * statement: null when the session has ended, otherwise the account as a view (null when
+   * the account no longer exists or was deleted). A request's session check thereby also
+   * reads what `me` answers, so `me` costs no further statement.
+   */
+  async liveWithAccount(sessionId: string, userId: string): Promise<{ account: UserView | null } | null> {
+    if (!UUID.test(sessionId) || !UUID.test(userId)) return null;
+    if (this.isKnownEnded(sessionId)) return null;
+    const [row] = await this.query<AccountRow>(LIVE_WITH_ACCOUNT, [sessionId, userId]);
+    if (!row) {
+      this.remember(sessionId);
+      return null;
+    }
+    if (row.id === null) return { account: null };
+    return {
+      account: {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        roles: row.roles,
+        createdAt: parseTimestamptz(row.created_at).toISOString(),
+      },
+    };
+  }
+
+  /**
+   * One statement on a pooled connection, straight through the driver: the per-request
+   * checks skip the query builder and, named, are parsed and planned once per connection.
+   */
+  private async query<R extends QueryResultRow>(
+    statement: { name: string; text: string },
+    values: unknown[],
+  ): Promise<R[]> {
+    const pool = this.knex.client as Pool;
+    const connection = await pool.acquireConnection();
+    try {
+      return (await connection.query<R>({ ...statement, values })).rows;
+    } finally {
+      pool.releaseConnection(connection);
+    }
   }
 
   /** Which of these sessions have ended (one query), e.g. to recheck open sockets. */

@@ -3,9 +3,15 @@ import { requireViewer, type RequestScope } from '../common/request-scope';
 import { userView, type UserView } from './user-view';
 
 export class UserService {
-  /** The signed-in user, or null (also when the account was deleted since the token was issued). */
+  /**
+   * The signed-in user, or null (also when the account was deleted since the token was
+   * issued). Over HTTP the session check has already read it, in the same statement
+   * (`RequestScope.viewerAccount`); `me` is a query field, so nothing of this request can
+   * have changed it since.
+   */
   async me(ctx: RequestScope): Promise<UserView | null> {
     if (!ctx.viewer) return null;
+    if (ctx.viewerAccount !== undefined) return ctx.viewerAccount;
     return this.get(ctx, ctx.viewer.userId);
   }
 
