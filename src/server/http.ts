@@ -74,6 +74,8 @@ function requestIds(log: Logger) {
     const requestId = given && REQUEST_ID.test(given) ? given : uuidv7();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    // The log line is at debug: below that level, no timer and no listener per request.
+    if (!log.isLevelEnabled('debug')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       log.debug(

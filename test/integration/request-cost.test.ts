@@ -3,7 +3,7 @@ import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { MeDocument, SignUpDocument } from '../generated/contract';
 import { signUp, uniqueEmail } from '../support/fixtures';
-import { ok, startTestServer, type TestServer } from '../support/server';
+import { ok, redisAvailable, startTestServer, type TestServer } from '../support/server';
 
 /**
  * Issue 10, item 3: the fixed cost of a request. `me` is answered from the request's
@@ -123,4 +123,38 @@ describe('a token verified once', () => {
     expect(after.status).toBe(401);
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+});
+
+// Each instance remembers the tokens it verified, never that a session is live: a sign-out
+// on one instance is refused by the next request on any other, whatever it remembers.
+async function signOutOnOneRefusedOnTheOther(withRedis: boolean): Promise<void> {
+  const a = await startTestServer(withRedis ? {} : { redisUrl: null });
+  const b = await startTestServer({
+    database: a.databaseUrl,
+    ...(withRedis ? { redisPrefix: a.redisPrefix } : { redisUrl: null }),
+  });
+  try {
+    const u = await signUp(a);
+    for (let i = 0; i < 3; i++) {
+      expect(ok(await b.gql(MeDocument, {}, { token: u.accessToken })).me!.email).toBe(u.email);
+    }
+    ok(await a.gql('mutation { signOut { ok } }', {}, { token: u.accessToken }));
+    const me = await b.gql(MeDocument, {}, { token: u.accessToken });
+    expect(me.status).toBe(401);
+    expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(me.data ?? null).toBeNull();
+  } finally {
+    await b.close();
+    await a.close();
+  }
+}
+
+const redisIt = redisAvailable() ? it : it.skip;
+
+describe('two instances on one database', () => {
+  redisIt('sharing Redis: a sign-out on one is refused at once on the other', () =>
+    signOutOnOneRefusedOnTheOther(true),
+  );
+  it('without a bus between them: a sign-out on one is refused at once on the other', () =>
+    signOutOnOneRefusedOnTheOther(false));
 });
