@@ -7,6 +7,9 @@
  *
  * Library: startBareServer({ databaseUrl }). As a process (bench/lib/servers.ts protocol):
  *   BENCH_DATABASE_URL=postgres://... node -r @swc-node/register bench/baseline/bare-apollo-pg.ts
+ * (BENCH_REQUEST_ID=1 adds an `x-request-id` header to every response, as the product does;
+ * bench/transport.ts uses it). The schema, resolvers and Apollo options are exported for the
+ * same server on other transports (bench/baseline/bare-http.ts, bare-fastify.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -26,7 +29,7 @@ import { serveAsChild, type RunningServer } from '../lib/servers';
 
 export const BARE_TABLES_SQL = readFileSync(join(__dirname, 'tables.sql'), 'utf8');
 
-const typeDefs = /* GraphQL */ `
+export const BARE_TYPE_DEFS = /* GraphQL */ `
   type Query {
     hello: String!
   }
@@ -61,17 +64,14 @@ const TRACE = JSON.stringify([
   { component: 'OVERDRAFTS', points: 100, maxPoints: 100 },
 ]);
 
-export async function startBareServer(o: {
-  databaseUrl: string;
-  host?: string;
-  port?: number;
-  /** Same as the product's ORM pool (10). */
-  poolMax?: number;
-}): Promise<RunningServer & { port: number }> {
+type SubmitInput = { amount: string; termMonths: number; purpose: string };
+
+/** The pool (bare tables created) and the resolvers of BARE_TYPE_DEFS: `hello`, and `benchSubmit` (4 rows). */
+export async function bareResolvers(o: { databaseUrl: string; poolMax?: number }) {
   const pool = new Pool({ connectionString: o.databaseUrl, max: o.poolMax ?? 10 });
   await pool.query(BARE_TABLES_SQL);
 
-  const submit = async (input: { amount: string; termMonths: number; purpose: string }) => {
+  const submit = async (input: SubmitInput) => {
     const appId = randomUUID();
     const c = await pool.connect();
     try {
@@ -103,30 +103,53 @@ export async function startBareServer(o: {
     }
     return { id: appId };
   };
+  const resolvers = {
+    Query: { hello: () => 'world' },
+    Mutation: { benchSubmit: (_: unknown, args: { input: SubmitInput }) => submit(args.input) },
+  };
+  return { pool, resolvers };
+}
 
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = createHttpServer(app);
-  const apollo = new ApolloServer({
-    typeDefs,
-    resolvers: {
-      Query: { hello: () => 'world' },
-      Mutation: {
-        benchSubmit: (_: unknown, args: { input: { amount: string; termMonths: number; purpose: string } }) =>
-          submit(args.input),
-      },
-    },
+/** The product's Apollo options, the same on every transport; `drain` is the transport's drain plugin. */
+export function createBareApollo(
+  resolvers: Awaited<ReturnType<typeof bareResolvers>>['resolvers'],
+  drain: ApolloServerPlugin,
+): ApolloServer {
+  return new ApolloServer({
+    typeDefs: BARE_TYPE_DEFS,
+    resolvers,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-    ],
+    plugins: [drain, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
+}
+
+/** Request bodies above this are refused (413) on every transport. */
+export const BARE_BODY_LIMIT = 100 * 1024;
+
+export async function startBareServer(o: {
+  databaseUrl: string;
+  host?: string;
+  port?: number;
+  /** Same as the product's ORM pool (10). */
+  poolMax?: number;
+  /** Sets `x-request-id` (a random UUID) on every response, as the product does. Default false. */
+  requestId?: boolean;
+}): Promise<RunningServer & { port: number }> {
+  const { pool, resolvers } = await bareResolvers(o);
+  const app = express();
+  app.disable('x-powered-by');
+  if (o.requestId) {
+    app.use((_req, res, next) => {
+      res.setHeader('x-request-id', randomUUID());
+      next();
+    });
+  }
+  const httpServer = createHttpServer(app);
+  const apollo = createBareApollo(resolvers, ApolloServerPluginDrainHttpServer({ httpServer }));
   await apollo.start();
-  app.use('/graphql', express.json({ limit: 100 * 1024 }), expressMiddleware(apollo));
+  app.use('/graphql', express.json({ limit: BARE_BODY_LIMIT }), expressMiddleware(apollo));
 
   const host = o.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -152,6 +175,7 @@ if (require.main === module) {
       databaseUrl,
       port: Number(process.env.BENCH_PORT ?? 0),
       poolMax: Number(process.env.BENCH_BARE_POOL ?? 10),
+      requestId: process.env.BENCH_REQUEST_ID === '1',
     }),
   );
 }
