@@ -59,7 +59,8 @@ export const invalidToken = (): GraphQLError =>
 
 /**
  * One request's scope. What a request may not need is made on first use: the forked
- * EntityManager, the batch loaders (built on that fork) and the child logger. A query that
+ * EntityManager, the batch loaders (built on that fork), the child logger, and the client's
+ * address when it takes work to find (behind proxies, over HTTP). A query that
  * reads nothing through the ORM (`me`, answered from the session check) forks nothing.
  */
 class Scope implements RequestContext {
@@ -73,9 +74,14 @@ class Scope implements RequestContext {
     readonly container: ResolverContainer,
     readonly requestId: string,
     readonly viewer: Viewer | null,
-    readonly ip: string,
+    private address: string | (() => string),
     readonly viewerAccount: UserView | null | undefined,
   ) {}
+
+  get ip(): string {
+    if (typeof this.address !== 'string') this.address = this.address();
+    return this.address;
+  }
 
   get em(): EntityManager {
     return (this.forked ??= this.root.fork());
@@ -99,7 +105,8 @@ export function buildContext(args: {
   /** The viewer's account, when the session check read it (see `RequestScope.viewerAccount`). */
   viewerAccount?: UserView | null;
   requestId: string;
-  ip: string;
+  /** The client's address, or how to find it when first asked. */
+  ip: string | (() => string);
 }): RequestContext {
   return new Scope(
     args.app,

@@ -126,12 +126,15 @@ function mountOperations(app: Express, args: { knex: Knex; bus: EventBus; live: 
   });
 }
 
-/** Documents with too many tokens are refused before parsing. */
-function tokenLimit(limits: QueryLimits) {
+/**
+ * Documents with too many tokens are refused before parsing. A token is at least one
+ * character, so a document no longer than the limit is within it without being counted.
+ */
+function tokenLimit(limits: QueryLimits, maxTokens: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     const body = req.body as { query?: unknown } | undefined;
     const query = req.method === 'GET' ? req.query.query : body?.query;
-    const error = typeof query === 'string' ? limits.checkTokens(query) : null;
+    const error = typeof query === 'string' && query.length > maxTokens ? limits.checkTokens(query) : null;
     if (!error) return next();
     const legacy = !(req.header('accept') ?? '').includes('application/graphql-response+json');
     res
@@ -191,7 +194,7 @@ export function mountRoutes(
       limit: config.bodyLimitBytes,
       type: ['application/json', 'application/graphql-response+json'],
     }),
-    tokenLimit(args.limits),
+    tokenLimit(args.limits, config.limits.maxTokens),
     expressMiddleware(args.apollo, {
       context: async ({ req }) => {
         // A presented token that is not valid fails the whole request (SPEC section 2).
@@ -204,7 +207,7 @@ export function mountRoutes(
           viewer: auth?.viewer ?? null,
           viewerAccount: auth ? auth.account : undefined,
           requestId: String(req.res?.locals.requestId ?? uuidv7()),
-          ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+          ip: () => req.ip ?? req.socket.remoteAddress ?? 'unknown',
         });
       },
     }),

@@ -120,7 +120,9 @@ class GraphQLOverWebSocket {
       this.sockets.unauthorized(ctx.extra.socket);
       return [invalidToken()];
     }
-    const tooMany = limits.checkTokens(payload.query);
+    // As over HTTP: a document no longer than the token limit cannot exceed it.
+    const tooMany =
+      payload.query.length > this.args.config.limits.maxTokens ? limits.checkTokens(payload.query) : null;
     if (tooMany) return [tooMany];
     const parsed = this.documents.get(payload.query);
     if ('errors' in parsed) return parsed.errors;

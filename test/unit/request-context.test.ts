@@ -58,6 +58,25 @@ describe('buildContext', () => {
     expect(log.child).toHaveBeenCalledWith({ requestId: 'r2' });
   });
 
+  it('finds the client address when first asked, once', () => {
+    const { make } = setUp();
+    expect(make('plain').ip).toBe('127.0.0.1');
+    const { root, log } = setUp();
+    const find = jest.fn(() => '203.0.113.7');
+    const ctx = buildContext({
+      app: { ledger: {}, log } as unknown as Pick<App, 'ledger' | 'log'>,
+      container: {} as ResolverContainer,
+      em: root,
+      viewer: null,
+      requestId: 'r3',
+      ip: find,
+    });
+    expect(find).not.toHaveBeenCalled();
+    expect(ctx.ip).toBe('203.0.113.7');
+    expect(ctx.ip).toBe('203.0.113.7');
+    expect(find).toHaveBeenCalledTimes(1);
+  });
+
   it('gives every request a unit of work of its own', () => {
     const { forks, make } = setUp();
     const a = make('a');
