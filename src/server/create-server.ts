@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { Clock } from '../lib/clock';
@@ -14,7 +12,7 @@ import { OutboxRetention } from '../subscriptions/common/outbox-retention';
 import { buildAppSchema } from './build-schema';
 import { composeServices, type App } from './compose';
 import { Cleanups, openDatabase, openEventBus } from './connections';
-import { mountRoutes, startApollo } from './http';
+import { createHttpApp, mountRoutes, startApollo } from './http';
 import { createQueryLimits } from './limits';
 import { Metrics } from './metrics';
 import { AppResolverContainer } from './resolver-container';
@@ -77,12 +75,8 @@ async function serveHttp(args: {
   const schema = await buildAppSchema();
   const metrics = new Metrics();
   const limits = createQueryLimits(config.limits);
-  const app = express();
-  app.disable('x-powered-by');
-  // A hop count, never `true`: trusting every hop takes the left-most X-Forwarded-For, which
-  // the client writes itself (and so could rotate to escape the per-address limits).
-  app.set('trust proxy', config.trustProxyHops);
-  const httpServer = createHttpServer(app);
+  const app = createHttpApp(config);
+  const httpServer = app.server;
   const ws = attachWebSocket({
     httpServer,
     schema,
@@ -103,10 +97,7 @@ async function serveHttp(args: {
   });
   mountRoutes(app, { config, log, apollo, services, container, em: args.em, limits, metrics });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  await app.listen({ port: config.port, host: config.host });
   return { apollo, port: (httpServer.address() as AddressInfo).port };
 }
 

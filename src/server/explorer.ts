@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import express, { type Router } from 'express';
+import { readFileSync } from 'node:fs';
 
 /**
  * GraphiQL, served from the server's own copies of its files (no CDN: the explorer works
@@ -54,15 +54,29 @@ const BOOT = `(() => {
   }));
 })();`;
 
-export function explorerAssets(): Router {
-  const router = express.Router();
-  router.get(`${EXPLORER_ASSETS_PATH}/explorer.js`, (_req, res) => {
-    res.type('application/javascript').set('Cache-Control', 'public, max-age=3600').send(BOOT);
-  });
-  for (const [name, file] of Object.entries(ASSETS)) {
-    router.get(`${EXPLORER_ASSETS_PATH}/${name}`, (_req, res) => {
-      res.set('Cache-Control', 'public, max-age=86400').sendFile(file);
-    });
-  }
-  return router;
+/** An explorer file: its body, content type and how long browsers may keep it. */
+export interface ExplorerAsset {
+  body: string | Buffer;
+  contentType: string;
+  maxAgeSeconds: number;
 }
+
+const TYPES: Record<string, string> = {
+  js: 'application/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+/** The explorer's files by name (read once, on first request), or undefined for any other name. */
+export function explorerAsset(name: string): ExplorerAsset | undefined {
+  if (name === 'explorer.js') return { body: BOOT, contentType: TYPES.js!, maxAgeSeconds: 3600 };
+  const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (!file) return undefined;
+  let body = loaded.get(name);
+  if (!body) {
+    body = readFileSync(file);
+    loaded.set(name, body);
+  }
+  return { body, contentType: TYPES[name.split('.').pop()!]!, maxAgeSeconds: 86400 };
+}
+
+const loaded = new Map<string, Buffer>();

@@ -42,7 +42,7 @@ export function originAllowed(
 }
 
 /**
- * The client address as Express computes it with `trust proxy` set to a hop count: the
+ * The client address as the HTTP server computes it (proxy-addr with a hop count): the
  * socket's peer, or, through `hops` trusted proxies, the address the outermost one saw (the
  * entry that many places from the right of the peer in X-Forwarded-For). Never the
  * left-most entry, which the client writes itself.

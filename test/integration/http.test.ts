@@ -101,6 +101,51 @@ describe('GraphQL over HTTP', () => {
   });
 });
 
+describe('what the transport refuses', () => {
+  const post = (body: string | Buffer, contentType = 'application/json', method = 'POST') =>
+    fetch(s.url, { method, headers: { 'content-type': contentType, accept: 'application/json' }, body });
+
+  it('a body over the limit: 413, a GraphQL-shaped error naming the limit', async () => {
+    const res = await post(JSON.stringify({ query: '{ me { id } }', pad: 'x'.repeat(101 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      errors: [
+        {
+          message: `Request body too large (limit ${100 * 1024} bytes).`,
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
+  });
+
+  it('a body that is not JSON: 400, a GraphQL-shaped error', async () => {
+    const res = await post('{"query": ');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    });
+  });
+
+  it('a form-encoded or text/plain post (a cross-site request) is refused, not executed', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await post('{"query":"mutation { signOut }"}', type);
+      expect(res.status).toBe(400);
+      expect(await res.text()).not.toContain('"data"');
+    }
+  });
+
+  it('a method GraphQL over HTTP does not use gets 405', async () => {
+    const res = await post(JSON.stringify({ query: '{ __typename }' }), 'application/json', 'PUT');
+    expect(res.status).toBe(405);
+  });
+
+  it('an explorer asset that does not exist is 404, whatever its name', async () => {
+    for (const name of ['nope.js', 'constructor', '__proto__', '..%2Fpackage.json']) {
+      expect((await fetch(`${base()}/graphql-explorer/${name}`)).status).toBe(404);
+    }
+  });
+});
+
 describe('unexpected errors', () => {
   it('are masked for the client and logged with the request id', async () => {
     const u = await signUp(s);

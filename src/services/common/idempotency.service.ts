@@ -21,11 +21,10 @@ export const hashInput = (operation: string, input: Record<string, unknown>): st
 /** A key has 1 to 100 characters (SPEC section 1), or the call is refused naming the field. */
 export function checkIdempotencyKey(key: string): void {
   if (key.length < 1 || key.length > 100) {
-    throw new DomainError(
-      UserErrorCode.INVALID_INPUT,
-      'The idempotency key must have 1 to 100 characters.',
-      ['input', 'idempotencyKey'],
-    );
+    throw new DomainError(UserErrorCode.INVALID_INPUT, 'The idempotency key must have 1 to 100 characters.', [
+      'input',
+      'idempotencyKey',
+    ]);
   }
 }
 
