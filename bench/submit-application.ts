@@ -4,7 +4,7 @@
  *   npm run bench:submit
  *
  * 1. pgbench: the 4-row transaction, 8 clients (PostgreSQL's own limit here);
- * 2. bare Apollo 5 + Express 5 + plain pg, the same 4 rows: saturated, and open-loop 500/s;
+ * 2. bare Apollo 5 + Fastify 5 + plain pg, the same 4 rows: saturated, and open-loop 500/s, and `{ hello }`;
  * 3. the product's submitApplication (contract document SubmitApplication) as a fresh
  *    borrower with a prime applicant: saturated, and open-loop 500/s; plus the `me`
  *    query saturated, as a reference for the cost of the HTTP + auth + GraphQL path alone.
@@ -184,6 +184,14 @@ function verdicts(b: Baselines, p: ProductRuns): { lines: string[]; ratio?: numb
         (okRate ? '' : ` (achieved ${fmtInt(p.open.achievedRate)}/s with ${p.open.errors} errors)`),
     );
   } else lines.push(`- product p99 at ${b.bareOpen.targetRate}/s: not measured (${p.missingReason})`);
+  if (p.reference) {
+    const me = p.reference.achievedRate / b.bareHello.achievedRate;
+    lines.push(
+      `- product \`me\` saturated / bare \`{ hello }\` saturated = ${fmtInt(p.reference.achievedRate)} / ` +
+        `${fmtInt(b.bareHello.achievedRate)} = **${me.toFixed(2)}** (issue 10 target ≥ ${SPEC_MIN_RATIO}): ` +
+        `${me >= SPEC_MIN_RATIO ? 'met' : '**not met**'}`,
+    );
+  }
   if (b.pgbench) {
     lines.push(
       `- context: bare Apollo + pg saturated / pgbench tps = ${fmtInt(b.bareSaturated.achievedRate)} / ${fmtInt(b.pgbench.tps)} = ` +
@@ -202,7 +210,7 @@ async function main() {
   });
   const { ctx, baselines: b, product: p } = result;
   const c = ctx.config;
-  const rows = [b.bareSaturated, b.bareOpen, p.saturated, p.open, p.reference].filter(
+  const rows = [b.bareSaturated, b.bareOpen, b.bareHello, p.saturated, p.open, p.reference].filter(
     (m): m is Measurement => !!m,
   );
   const v = verdicts(b, p);

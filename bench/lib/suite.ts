@@ -101,9 +101,15 @@ export interface Baselines {
   pgbenchSerial: PgbenchResult | null;
   bareSaturated: Measurement;
   bareOpen: Measurement;
+  /** The bare server's `{ hello }`, saturated: the fixed cost of a request on the bare stack. */
+  bareHello: Measurement;
 }
 
-/** PostgreSQL's limit (pgbench) and the bare Apollo + pg mutation, saturated and open-loop. */
+/**
+ * PostgreSQL's limit (pgbench) and the bare Apollo + pg mutation, saturated and open-loop,
+ * on the product's own transport (Fastify 5 through @as-integrations/fastify; Express 5 is
+ * compared in bench/transport.ts), plus its `{ hello }` saturated.
+ */
 export async function runBaselines(ctx: BenchContext): Promise<Baselines> {
   const { config: c, db } = ctx;
   const client = new Client({ connectionString: db.url });
@@ -136,7 +142,7 @@ export async function runBaselines(ctx: BenchContext): Promise<Baselines> {
     }).catch(() => null);
   }
 
-  const bare = await spawnServer('bare Apollo + pg', join(__dirname, '..', 'baseline', 'bare-apollo-pg.ts'), {
+  const bare = await spawnServer('bare Apollo + pg', join(__dirname, '..', 'baseline', 'bare-fastify.ts'), {
     BENCH_DATABASE_URL: db.url,
     // Same NODE_ENV as the product under test (graphql-js and Express read it).
     NODE_ENV: 'test',
@@ -177,7 +183,22 @@ export async function runBaselines(ctx: BenchContext): Promise<Baselines> {
       },
       c.repeat,
     );
-    return { pgbench, pgbenchSerial, bareSaturated, bareOpen };
+    console.log(`bare Apollo: { hello } saturated, ${c.concurrency} in flight, ${c.saturateSec} s…`);
+    const bareHello = await measureMedian(
+      {
+        url: bare.url,
+        serverPid: bare.pid,
+        warmupSec: c.warmupSec,
+        body: { query: '{ hello }' },
+        expectContains: ['"hello":"world"'],
+        name: 'bare Apollo `{ hello }`',
+        mode: 'saturate',
+        concurrency: c.concurrency,
+        durationSec: c.saturateSec,
+      },
+      c.repeat,
+    );
+    return { pgbench, pgbenchSerial, bareSaturated, bareOpen, bareHello };
   } finally {
     await bare.stop();
   }
