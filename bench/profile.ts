@@ -108,7 +108,7 @@ async function main() {
     await client.connect();
     await client.query(BARE_TABLES_SQL);
     await client.end();
-    const bare = await spawnServer('bare Apollo + pg', join(__dirname, 'baseline', 'bare-apollo-pg.ts'), {
+    const bare = await spawnServer('bare Apollo + pg', join(__dirname, 'baseline', 'bare-fastify.ts'), {
       BENCH_DATABASE_URL: ctx.db.url,
       NODE_ENV: 'test',
     });
