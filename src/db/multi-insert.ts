@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { runPrepared } from './prepared';
 
 /** Rows for one table; `casts` names the columns that need one (`jsonb`, `text[]`, ...). */
 export interface InsertSpec {
@@ -79,9 +80,11 @@ function cells(
     .join(', ');
 }
 
+/** Runs the statement: in the caller's transaction when given one, else on its own, prepared. */
 export async function multiInsert(db: Knex | Knex.Transaction, specs: InsertSpec[]): Promise<void> {
   const { sql, bindings } = buildMultiInsert(specs);
-  await db.raw(sql, bindings);
+  if (db.isTransaction) await db.raw(sql, bindings);
+  else await runPrepared(db, sql, bindings);
 }
 
 /** A PostgreSQL array literal for a text[] parameter (the driver would otherwise expand it). */

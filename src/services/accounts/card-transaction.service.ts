@@ -16,6 +16,7 @@ import { isRetryable, Tx, type Transactions } from '../../db/transactions';
 import type { Knex } from '@mikro-orm/postgresql';
 import { checkIdempotencyKey, hashInput } from '../common/idempotency.service';
 import { PurchaseApproval } from './purchase-statement';
+import { runPrepared } from '../../db/prepared';
 import type { Clock } from '../../lib/clock';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -165,7 +166,7 @@ export class CardTransactionService {
     });
     let rows: Record<string, unknown>[];
     try {
-      rows = ((await this.knex.raw(sql, bindings)) as { rows: Record<string, unknown>[] }).rows;
+      rows = await runPrepared(this.knex, sql, bindings);
     } catch (err) {
       // The key was used already (the general path replays or refuses it), or the statement
       // lost a deadlock against a same-key call on the general path (which retries).
