@@ -30,6 +30,41 @@ export class Tx {
   }
 }
 
+/**
+ * The EntityManager of a draft: `create` builds the entity (its constructor gives its id
+ * and defaults) and `persist` writes it down, with no identity map, change sets or flush.
+ * Nothing else is there: a service that reads through a draft fails at once.
+ */
+class DraftEntityManager {
+  readonly rows: object[] = [];
+  create<T extends object>(entity: new () => T, data: Partial<T>): T {
+    return Object.assign(new entity(), data);
+  }
+  persist(entity: object): this {
+    this.rows.push(entity);
+    return this;
+  }
+}
+
+/**
+ * A transaction only written down: the services build its rows exactly as they would in a
+ * real one (`tx.em.create`, `tx.em.persist`, `tx.emit`), and a hot path writes `rows` with
+ * one statement of its own (see `PurchaseApproval`). Building them through the ORM's unit
+ * of work instead cost a fifth of an authorisation's CPU.
+ */
+export class DraftTx extends Tx {
+  private readonly draft: DraftEntityManager;
+  constructor(clock: Clock) {
+    const draft = new DraftEntityManager();
+    super(draft as unknown as EntityManager, clock);
+    this.draft = draft;
+  }
+  /** Every row created and persisted, in order. */
+  get rows(): readonly object[] {
+    return this.draft.rows;
+  }
+}
+
 /** SQLSTATEs worth another attempt: the transaction lost a race, not a rule. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 4;

@@ -316,6 +316,29 @@ describe('purchases', () => {
     expect(bought.transaction).toMatchObject({ status: 'APPROVED', rewardPoints: 250 });
     expect(bought.account!.availableCredit.amount).toBe('973.01');
     await expectReconciled(accountId);
+
+    // The account it answers with is the account as any read shows it.
+    const fields =
+      'id kind status apr openedAt daysPastDue creditLimit { amount } availableCredit { amount }';
+    const again = await s.gql<{ authorizeCardTransaction: { account: Record<string, unknown> } }>(
+      `mutation($input: AuthorizeCardTransactionInput!) { authorizeCardTransaction(input: $input) { account { ${fields} } } }`,
+      {
+        input: {
+          cardId,
+          amount: '1.00',
+          merchantName: 'Corner Shop',
+          category: 'OTHER',
+          idempotencyKey: randomUUID(),
+        },
+      },
+      { token: u.accessToken },
+    );
+    const read = await s.gql<{ account: Record<string, unknown> }>(
+      `query($id: ID!) { account(id: $id) { ${fields} } }`,
+      { id: accountId },
+      { token: u.accessToken },
+    );
+    expect(ok(again).authorizeCardTransaction.account).toEqual(ok(read).account);
   });
 
   it('the same key sent 10 times at once: one purchase, one charge, every answer the same transaction', async () => {

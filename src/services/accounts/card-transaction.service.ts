@@ -12,7 +12,7 @@ import { localId } from '../../lib/global-id';
 import { findPage, mapConnection, pageSize, toConnection, type Connection } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import { CARD_TYPE } from './credit-account.service';
-import { isRetryable, Tx, type Transactions } from '../../db/transactions';
+import { DraftTx, isRetryable, type Transactions, type Tx } from '../../db/transactions';
 import type { Knex } from '@mikro-orm/postgresql';
 import { checkIdempotencyKey, hashInput } from '../common/idempotency.service';
 import { PurchaseApproval } from './purchase-statement';
@@ -125,8 +125,8 @@ export class CardTransactionService {
 
   /**
    * The common case in one statement (`PurchaseApproval`): the rows of an approved purchase
-   * are built exactly as `authorize` builds them, in an EntityManager that is never
-   * flushed, and written by one guarded statement. Null when it did not approve (nothing
+   * are built exactly as `authorize` builds them, in a draft transaction (`DraftTx`), and
+   * written by one guarded statement. Null when it did not approve (nothing
    * was written): the caller then runs the general path, which records a decline, replays a
    * repeated key or refuses.
    */
@@ -141,7 +141,7 @@ export class CardTransactionService {
     const card = await this.cardOwner(ctx, cardId);
     if (!card || card.ownerId !== viewer.userId) return null;
     const now = this.clock.now();
-    const draft = new Tx(ctx.em.fork(), this.clock);
+    const draft = new DraftTx(this.clock);
     const t = this.recordPurchase(draft, card, input, merchant, null, now, this.clock.today());
     this.plans.openInterestFreeBill(draft, t);
     this.postPurchase(draft, t);
@@ -162,7 +162,7 @@ export class CardTransactionService {
         result: { transactionId: t.id },
       },
       points: t.rewardPoints,
-      rows: [...draft.em.getUnitOfWork().getPersistStack()],
+      rows: draft.rows,
     });
     let rows: Record<string, unknown>[];
     try {
@@ -175,7 +175,7 @@ export class CardTransactionService {
     }
     if (rows.length === 0) return null;
     this.txs.eventsCommitted();
-    const account = ctx.em.fork().map(CreditAccount, rows[0]!);
+    const account = ctx.em.map(CreditAccount, rows[0]!);
     return { transaction: transactionView(t), account: accountView(account) };
   }
 
