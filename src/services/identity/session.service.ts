@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { types, type ClientBase, type QueryResultRow } from 'pg';
+import { types } from 'pg';
+import { runPrepared } from '../../db/prepared';
 import type { Role } from '../../entities/identity/user.entity';
 import type { Logger } from '../../lib/logger';
 import type { EventBus } from '../../subscriptions/common/pubsub';
@@ -13,27 +14,15 @@ const MAX_REMEMBERED = 100_000;
 const parseTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
 
 /** Whether the session is live: a row while one of its refresh tokens is not revoked. */
-const LIVE = {
-  name: 'session-live',
-  text: 'select 1 from refresh_token where family_id = $1 and revoked_at is null limit 1',
-};
+const LIVE = 'select 1 from refresh_token where family_id = ? and revoked_at is null limit 1';
 
 /**
  * Whether the session is live, and the account its access token names (when live, one row,
  * with the account's columns null when it no longer exists or was deleted).
  */
-const LIVE_WITH_ACCOUNT = {
-  name: 'session-live-with-account',
-  text: `select u.id, u.email, u.name, u.roles, u.created_at
-    from (select 1 from refresh_token where family_id = $1 and revoked_at is null limit 1) live
-    left join app_user u on u.id = $2 and u.deleted_at is null`,
-};
-
-/** knex's pool of the ORM's connections (its client's own methods). */
-interface Pool {
-  acquireConnection(): Promise<ClientBase>;
-  releaseConnection(connection: ClientBase): unknown;
-}
+const LIVE_WITH_ACCOUNT = `select u.id, u.email, u.name, u.roles, u.created_at
+    from (select 1 from refresh_token where family_id = ? and revoked_at is null limit 1) live
+    left join app_user u on u.id = ? and u.deleted_at is null`;
 
 interface AccountRow {
   id: string | null;
@@ -108,7 +97,7 @@ export class SessionService {
   async isLive(sessionId: string): Promise<boolean> {
     if (!UUID.test(sessionId)) return false;
     if (this.isKnownEnded(sessionId)) return false;
-    if ((await this.query(LIVE, [sessionId])).length) return true;
+    if ((await runPrepared(this.knex, LIVE, [sessionId])).length) return true;
     this.remember(sessionId);
     return false;
   }
@@ -122,7 +111,7 @@ export class SessionService {
   async liveWithAccount(sessionId: string, userId: string): Promise<{ account: UserView | null } | null> {
     if (!UUID.test(sessionId) || !UUID.test(userId)) return null;
     if (this.isKnownEnded(sessionId)) return null;
-    const [row] = await this.query<AccountRow>(LIVE_WITH_ACCOUNT, [sessionId, userId]);
+    const [row] = await runPrepared<AccountRow>(this.knex, LIVE_WITH_ACCOUNT, [sessionId, userId]);
     if (!row) {
       this.remember(sessionId);
       return null;
@@ -137,23 +126,6 @@ export class SessionService {
         createdAt: parseTimestamptz(row.created_at).toISOString(),
       },
     };
-  }
-
-  /**
-   * One statement on a pooled connection, straight through the driver: the per-request
-   * checks skip the query builder and, named, are parsed and planned once per connection.
-   */
-  private async query<R extends QueryResultRow>(
-    statement: { name: string; text: string },
-    values: unknown[],
-  ): Promise<R[]> {
-    const pool = this.knex.client as Pool;
-    const connection = await pool.acquireConnection();
-    try {
-      return (await connection.query<R>({ ...statement, values })).rows;
-    } finally {
-      pool.releaseConnection(connection);
-    }
   }
 
   /** Which of these sessions have ended (one query), e.g. to recheck open sockets. */
