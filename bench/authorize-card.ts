@@ -29,7 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { submitVariables } from './submit-application';
 import { contractOperation, gql, must, rootFields, type GqlResult } from './lib/graphql';
-import { measureMedian, type Measurement } from './lib/measure';
+import { measureMedian, type GraphQLBody, type Measurement } from './lib/measure';
 import { envNumber, machineLine, measurementTable, oddities, writeResultsSection } from './lib/report';
 import { fmtInt, fmtMs } from './lib/stats';
 import {
@@ -84,6 +84,28 @@ export function creditLineVariables(amount: string) {
 /** $1.00–$9.99 by request index (at most $9.99 per purchase, so no $10,000 line runs out). */
 export const purchaseAmount = (i: number): string =>
   `${1 + (i % 9)}.${String((i * 37) % 100).padStart(2, '0')}`;
+
+interface AuthorizationBody extends GraphQLBody {
+  variables: { input: Record<string, unknown> };
+}
+
+/** Request i of a run: a purchase on card i mod n, with a fresh idempotency key ({{uuid}}). */
+export function authorizationBody(cards: readonly { cardId: string }[]): (i: number) => AuthorizationBody {
+  const query = contractOperation('accounts.graphql', 'AuthorizeCardTransaction');
+  return (i) => ({
+    query,
+    operationName: 'AuthorizeCardTransaction',
+    variables: {
+      input: {
+        cardId: cards[i % cards.length]!.cardId,
+        amount: purchaseAmount(i),
+        merchantName: 'Bench Shop',
+        category: 'OTHER',
+        idempotencyKey: 'bench-{{uuid}}',
+      },
+    },
+  });
+}
 
 /** A fresh borrower with an accepted credit line of `limit` and its card. */
 async function openCreditLine(url: string, limit: string, label: string): Promise<CardHolder> {
@@ -297,25 +319,12 @@ async function runProduct(ctx: BenchContext, nCards: number, setupConcurrency: n
       console.log(`correctness: could not run: ${out.checkError}`);
     }
 
-    const doc = contractOperation('accounts.graphql', 'AuthorizeCardTransaction');
-    const body = (i: number) => ({
-      query: doc,
-      operationName: 'AuthorizeCardTransaction',
-      variables: {
-        input: {
-          cardId: cards[i % cards.length]!.cardId,
-          amount: purchaseAmount(i),
-          merchantName: 'Bench Shop',
-          category: 'OTHER',
-          idempotencyKey: 'bench-{{uuid}}',
-        },
-      },
-    });
+    const body = authorizationBody(cards);
 
     // One request by hand, checked in full, before any load.
     const probe = await gql<AuthorizePayload>(
       server.url,
-      doc,
+      body(0).query,
       { input: { ...body(0).variables.input, idempotencyKey: `probe-${randomUUID()}` } },
       cards[0]!.token,
     );

@@ -15,7 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setUpCards, purchaseAmount } from './authorize-card';
+import { setUpCards, authorizationBody } from './authorize-card';
 import { bareBody } from './baseline/bare-apollo-pg';
 import { submitVariables } from './submit-application';
 import { contractOperation } from './lib/graphql';
@@ -144,22 +144,9 @@ async function main() {
       if (wanted('product authorizeCardTransaction')) {
         console.log(`setting up ${nCards} cards…`);
         const cards = await setUpCards(server.url, nCards, 8);
-        const doc = contractOperation('accounts.graphql', 'AuthorizeCardTransaction');
         await profiled(server, 'product authorizeCardTransaction', {
           tokens: cards.map((c) => c.token),
-          bodyFactory: (i) => ({
-            query: doc,
-            operationName: 'AuthorizeCardTransaction',
-            variables: {
-              input: {
-                cardId: cards[i % cards.length]!.cardId,
-                amount: purchaseAmount(i),
-                merchantName: 'Bench Shop',
-                category: 'OTHER',
-                idempotencyKey: 'bench-{{uuid}}',
-              },
-            },
-          }),
+          bodyFactory: authorizationBody(cards),
           failIfContains: ['"userErrors":[{'],
           expectContains: ['"status":"APPROVED"'],
         });

@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { BARE_BODY_LIMIT, BARE_TABLES_SQL, bareBody } from './baseline/bare-apollo-pg';
-import { measure, type MeasureOptions, type Measurement } from './lib/measure';
+import { measure, medianRun, type MeasureOptions, type Measurement } from './lib/measure';
 import { envNumber, machineLine, measurementTable, oddities, writeResultsSection } from './lib/report';
 import { spawnServer, type ChildServer } from './lib/servers';
 import { fmtInt, fmtMs } from './lib/stats';
@@ -78,21 +78,6 @@ interface Row {
 /** Server CPU per request, ms: % of a core × 10 ms per second, over requests per second. */
 const cpuMsPerRequest = (m: Measurement, group = 'server') =>
   ((m.cpu.groups[group] ?? NaN) * 10) / m.achievedRate;
-
-/** The run with the median throughput, with every run's headline figures (as measureMedian). */
-function medianRun(all: Measurement[]): Measurement {
-  const sorted = [...all].sort((a, b) => a.achievedRate - b.achievedRate);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return {
-    ...median,
-    runs: all.map((m) => ({
-      rate: m.achievedRate,
-      p50: m.latency.p50,
-      p99: m.latency.p99,
-      otherPct: m.cpu.otherPct,
-    })),
-  };
-}
 
 /**
  * The features the comparison assumes, checked on one server before any load: the query

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
@@ -151,31 +151,44 @@ export async function startBareServer(o: {
   await apollo.start();
   app.use('/graphql', express.json({ limit: BARE_BODY_LIMIT }), expressMiddleware(apollo));
 
-  const host = o.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(o.port ?? 0, host, () => resolve());
+  return listenBare(httpServer, o, async () => {
+    await apollo.stop();
+    await pool.end();
   });
-  const port = (httpServer.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}/graphql`,
-    port,
-    async close() {
-      await apollo.stop();
-      await pool.end();
-    },
-  };
 }
 
-if (require.main === module) {
+/** A node:http server listening (on `o.host`/`o.port`, 127.0.0.1 and any port by default), as a RunningServer. */
+export async function listenBare(
+  httpServer: Server,
+  o: { host?: string; port?: number },
+  close: () => Promise<void>,
+): Promise<RunningServer & { port: number }> {
+  const host = o.host ?? '127.0.0.1';
+  if (!httpServer.listening) {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(o.port ?? 0, host, () => resolve());
+    });
+  }
+  const port = (httpServer.address() as AddressInfo).port;
+  return { url: `http://${host}:${port}/graphql`, port, close };
+}
+
+/** Runs a bare server as a bench child process (bench/lib/servers.ts protocol), configured from the environment. */
+export function serveBareAsChild(
+  start: (o: { databaseUrl: string; port: number; poolMax: number }) => Promise<RunningServer>,
+): void {
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
   serveAsChild(() =>
-    startBareServer({
+    start({
       databaseUrl,
       port: Number(process.env.BENCH_PORT ?? 0),
       poolMax: Number(process.env.BENCH_BARE_POOL ?? 10),
-      requestId: process.env.BENCH_REQUEST_ID === '1',
     }),
   );
+}
+
+if (require.main === module) {
+  serveBareAsChild((o) => startBareServer({ ...o, requestId: process.env.BENCH_REQUEST_ID === '1' }));
 }

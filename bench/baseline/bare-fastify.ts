@@ -18,12 +18,17 @@
  *   BENCH_DATABASE_URL=postgres://... node -r @swc-node/register bench/baseline/bare-fastify.ts
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import fastifyApollo from '@as-integrations/fastify';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { serveAsChild, type RunningServer } from '../lib/servers';
-import { BARE_BODY_LIMIT, bareResolvers, createBareApollo } from './bare-apollo-pg';
+import type { RunningServer } from '../lib/servers';
+import {
+  BARE_BODY_LIMIT,
+  bareResolvers,
+  createBareApollo,
+  listenBare,
+  serveBareAsChild,
+} from './bare-apollo-pg';
 
 export async function startBareFastifyServer(o: {
   databaseUrl: string;
@@ -41,28 +46,12 @@ export async function startBareFastifyServer(o: {
   });
   await app.register(fastifyApollo(apollo));
 
-  const host = o.host ?? '127.0.0.1';
-  await app.listen({ host, port: o.port ?? 0 });
-  const port = (app.server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}/graphql`,
-    port,
-    async close() {
-      await apollo.stop();
-      await app.close();
-      await pool.end();
-    },
-  };
+  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+  return listenBare(app.server, o, async () => {
+    await apollo.stop();
+    await app.close();
+    await pool.end();
+  });
 }
 
-if (require.main === module) {
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
-  if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
-  serveAsChild(() =>
-    startBareFastifyServer({
-      databaseUrl,
-      port: Number(process.env.BENCH_PORT ?? 0),
-      poolMax: Number(process.env.BENCH_BARE_POOL ?? 10),
-    }),
-  );
-}
+if (require.main === module) serveBareAsChild(startBareFastifyServer);

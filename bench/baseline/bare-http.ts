@@ -17,12 +17,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { serveAsChild, type RunningServer } from '../lib/servers';
-import { BARE_BODY_LIMIT, bareResolvers, createBareApollo } from './bare-apollo-pg';
+import type { RunningServer } from '../lib/servers';
+import {
+  BARE_BODY_LIMIT,
+  bareResolvers,
+  createBareApollo,
+  listenBare,
+  serveBareAsChild,
+} from './bare-apollo-pg';
 
 class HttpError extends Error {
   constructor(
@@ -154,30 +159,10 @@ export async function startBareHttpServer(o: {
   await apollo.start();
   httpServer.on('request', apolloRequestListener(apollo, { bodyLimit: BARE_BODY_LIMIT }));
 
-  const host = o.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(o.port ?? 0, host, () => resolve());
+  return listenBare(httpServer, o, async () => {
+    await apollo.stop();
+    await pool.end();
   });
-  const port = (httpServer.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}/graphql`,
-    port,
-    async close() {
-      await apollo.stop();
-      await pool.end();
-    },
-  };
 }
 
-if (require.main === module) {
-  const databaseUrl = process.env.BENCH_DATABASE_URL;
-  if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
-  serveAsChild(() =>
-    startBareHttpServer({
-      databaseUrl,
-      port: Number(process.env.BENCH_PORT ?? 0),
-      poolMax: Number(process.env.BENCH_BARE_POOL ?? 10),
-    }),
-  );
-}
+if (require.main === module) serveBareAsChild(startBareHttpServer);

@@ -176,7 +176,15 @@ export async function measureMedian(o: MeasureOptions, repeats: number): Promise
   if (repeats <= 1) return measure(o);
   const all: Measurement[] = [];
   for (let r = 0; r < repeats; r++) all.push(await measure(o));
-  const key = (m: Measurement) => (o.mode === 'saturate' ? m.achievedRate : -m.latency.p99);
+  return medianRun(all, o.mode === 'saturate' ? 'rate' : 'p99');
+}
+
+/**
+ * Of several runs of one measurement, the median one (by throughput, or by p99 latency for
+ * open-loop runs), carrying every run's headline figures in `runs`.
+ */
+export function medianRun(all: Measurement[], by: 'rate' | 'p99' = 'rate'): Measurement {
+  const key = (m: Measurement) => (by === 'rate' ? m.achievedRate : -m.latency.p99);
   const sorted = [...all].sort((a, b) => key(a) - key(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return {
