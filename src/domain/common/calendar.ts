@@ -11,30 +11,50 @@ export interface CivilDate {
   day: number; // 1–31
 }
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** `len` ASCII digits of `s` from `at` as a number, or -1 when one is not a digit. */
+function digitsAt(s: string, at: number, len: number): number {
+  let value = 0;
+  for (let i = at; i < at + len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * The date `YYYY-MM-DD` stands for, or null when it is not a real calendar date
+ * ("2025-02-29" is not one). Read by character codes: date arithmetic runs for every
+ * installment of every offer, and a regular expression there showed in profiles.
+ */
+export function readDate(s: string): CivilDate | null {
+  if (typeof s !== 'string' || s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45)
+    return null;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  return { year, month, day };
 }
 
 /** True for a real calendar date written `YYYY-MM-DD` ("2025-02-29" is not one). */
 export function isValidDate(s: string): boolean {
-  const m = typeof s === 'string' ? DATE_PATTERN.exec(s) : null;
-  if (!m) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  return readDate(s) !== null;
 }
 
 export function parseDate(s: string): CivilDate {
-  if (!isValidDate(s)) throw new RangeError(`Not a valid YYYY-MM-DD date: ${JSON.stringify(s)}`);
-  return { year: Number(s.slice(0, 4)), month: Number(s.slice(5, 7)), day: Number(s.slice(8, 10)) };
+  const date = readDate(s);
+  if (!date) throw new RangeError(`Not a valid YYYY-MM-DD date: ${JSON.stringify(s)}`);
+  return date;
 }
 
 export function formatDate(d: CivilDate): string {

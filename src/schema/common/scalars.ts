@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { formatCents, isWellFormedDecimal, parseDecimal } from '../../domain/common/money';
+import { isValidDate } from '../../domain/common/calendar';
 
 /**
  * A value not of the scalar's shape. A GraphQLError, not a refusal: graphql-js reports a
@@ -40,16 +41,6 @@ export const DecimalScalar = new GraphQLScalarType<number, string>({
     return parseDecimal(text);
   },
 });
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function isValidDate(text: string): boolean {
-  const m = DATE.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
-}
 
 /** A calendar date, `YYYY-MM-DD` (due dates, statements, dates of birth). Carried as the string itself. */
 export const DateScalar = new GraphQLScalarType<string, string>({
