@@ -9,7 +9,8 @@ interface Pool {
 
 /** Beyond this many distinct texts, statements run unnamed (a text that varies should not fill every connection). */
 const MAX_NAMED = 200;
-const names = new Map<string, string>();
+/** Each named statement's text as the driver takes it, by the text given. */
+const named = new Map<string, { name: string; text: string }>();
 
 /** `?` placeholders as the driver's `$1, $2, …` (the statements given here have no `?` in literals). */
 export function positional(sql: string): string {
@@ -28,20 +29,18 @@ export async function runPrepared<R extends QueryResultRow = QueryResultRow>(
   sql: string,
   values: readonly unknown[],
 ): Promise<R[]> {
-  let name = names.get(sql);
-  if (name === undefined && names.size < MAX_NAMED) {
-    name = `hot${names.size + 1}`;
-    names.set(sql, name);
+  let statement = named.get(sql);
+  if (statement === undefined && named.size < MAX_NAMED) {
+    statement = { name: `hot${named.size + 1}`, text: positional(sql) };
+    named.set(sql, statement);
   }
   // Announced like the ORM's own statements, for whoever listens (logs, tests).
-  if (knex.listenerCount('query') > 0) knex.emit('query', { sql, bindings: values, name });
+  if (knex.listenerCount('query') > 0) knex.emit('query', { sql, bindings: values, name: statement?.name });
   const pool = knex.client as Pool;
   const connection = await pool.acquireConnection();
   try {
-    const text = positional(sql);
-    return (
-      await connection.query<R>(name ? { name, text, values: [...values] } : { text, values: [...values] })
-    ).rows;
+    return (await connection.query<R>({ ...(statement ?? { text: positional(sql) }), values: [...values] }))
+      .rows;
   } finally {
     pool.releaseConnection(connection);
   }
