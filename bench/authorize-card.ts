@@ -29,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { submitVariables } from './submit-application';
 import { contractOperation, gql, must, rootFields, type GqlResult } from './lib/graphql';
+import { BENCH_NODE_ENV } from './lib/servers';
 import { measureMedian, type GraphQLBody, type Measurement } from './lib/measure';
 import { envNumber, machineLine, measurementTable, oddities, writeResultsSection } from './lib/report';
 import { fmtInt, fmtMs } from './lib/stats';
@@ -504,7 +505,7 @@ async function main() {
       `${c.warmupSec} s warm-up excluded from every figure; pgbench ${c.pgbenchSec} s, ${c.pgbenchClients} clients; ` +
       `${c.repeat > 1 ? `each HTTP figure the median of ${c.repeat} runs` : 'one run of each'}. ` +
       `Load generator: bench/lib (raw keep-alive HTTP/1.1 over node:net) in its own process; each server in its own ` +
-      `process; Redis ${c.redisUrl ? 'real' : 'absent (in-process)'}; product with NODE_ENV=test, LOG_LEVEL=warn.`,
+      `process; Redis ${c.redisUrl ? 'real' : 'absent (in-process)'}; servers with NODE_ENV=${BENCH_NODE_ENV}, the product with LOG_LEVEL=warn.`,
     '',
     '### Targets (SPEC section 13)',
     '',

@@ -22,7 +22,7 @@ import { contractOperation } from './lib/graphql';
 import { measure, type MeasureOptions, type Measurement } from './lib/measure';
 import { summariseProfile, type ProfileSummary } from './lib/profile';
 import { cpuPerRequestMs, envNumber } from './lib/report';
-import { spawnServer, type ChildServer } from './lib/servers';
+import { BENCH_NODE_ENV, spawnServer, type ChildServer } from './lib/servers';
 import { signUp, startProduct, withBenchEnvironment } from './lib/suite';
 import { BARE_TABLES_SQL } from './baseline/bare-apollo-pg';
 import { Client } from 'pg';
@@ -110,7 +110,7 @@ async function main() {
     await client.end();
     const bare = await spawnServer('bare Apollo + pg', join(__dirname, 'baseline', 'bare-fastify.ts'), {
       BENCH_DATABASE_URL: ctx.db.url,
-      NODE_ENV: 'test',
+      NODE_ENV: BENCH_NODE_ENV,
     });
     try {
       await profiled(bare, 'bare hello', {

@@ -22,6 +22,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contractOperation, gql, rootFields } from './lib/graphql';
+import { BENCH_NODE_ENV } from './lib/servers';
 import { measure, measureMedian, type Measurement } from './lib/measure';
 import { machineLine, measurementTable, oddities, writeResultsSection } from './lib/report';
 import { fmtInt, fmtMs } from './lib/stats';
@@ -228,7 +229,7 @@ async function main() {
       `${c.warmupSec} s warm-up excluded from every figure; pgbench ${c.pgbenchSec} s, ${c.pgbenchClients} clients; ` +
       `${c.repeat > 1 ? `each HTTP figure the median of ${c.repeat} runs` : 'one run of each'}. ` +
       `Load generator: bench/lib (raw keep-alive HTTP/1.1 over node:net) in its own process; each server in its own ` +
-      `process; Redis ${c.redisUrl ? 'real' : 'absent (in-process)'}; product with NODE_ENV=test, LOG_LEVEL=warn.`,
+      `process; Redis ${c.redisUrl ? 'real' : 'absent (in-process)'}; servers with NODE_ENV=${BENCH_NODE_ENV}, the product with LOG_LEVEL=warn.`,
     '',
     '### Targets (SPEC section 13)',
     '',

@@ -26,7 +26,7 @@ import { Client } from 'pg';
 import { BARE_BODY_LIMIT, BARE_TABLES_SQL, bareBody } from './baseline/bare-apollo-pg';
 import { measure, medianRun, type MeasureOptions, type Measurement } from './lib/measure';
 import { envNumber, machineLine, measurementTable, oddities, writeResultsSection } from './lib/report';
-import { spawnServer, type ChildServer } from './lib/servers';
+import { BENCH_NODE_ENV, spawnServer, type ChildServer } from './lib/servers';
 import { fmtInt, fmtMs } from './lib/stats';
 import { withBenchEnvironment } from './lib/suite';
 
@@ -135,7 +135,7 @@ async function main() {
       for (const t of TRANSPORTS) {
         const server = await spawnServer(t.name, t.entry, {
           BENCH_DATABASE_URL: ctx.db.url,
-          NODE_ENV: 'test',
+          NODE_ENV: BENCH_NODE_ENV,
           ...t.env,
         });
         servers.set(t.id, server);
@@ -197,7 +197,7 @@ async function main() {
       '`executeHTTPGraphQLRequest` (`baseline/bare-http.ts`), (c) Fastify 5 + @as-integrations/fastify ' +
       `(\`baseline/bare-fastify.ts\`). Saturated ${c.saturateSec} s at ${c.concurrency} in flight after ` +
       `${c.warmupSec} s of warm-up; each figure the median (by req/s) of ${n} runs, the transports interleaved ` +
-      '(a, b, c, a, b, c, …); each server in its own process, NODE_ENV=test, the load generator in another.',
+      `(a, b, c, a, b, c, …); each server in its own process, NODE_ENV=${BENCH_NODE_ENV}, the load generator in another.`,
     '',
     ratioTable(rows),
     '',

@@ -9,7 +9,7 @@ import { machineInfo, type MachineInfo } from './machine';
 import { measureMedian, type Measurement } from './measure';
 import { deleteRedisPrefix, redisReachable } from './redis';
 import { envNumber } from './report';
-import { PRODUCT_ENTRY, productEnv, spawnServer, type ChildServer } from './servers';
+import { BENCH_NODE_ENV, PRODUCT_ENTRY, productEnv, spawnServer, type ChildServer } from './servers';
 
 /** Durations and loads, from the environment (all optional). */
 export interface BenchConfig {
@@ -144,8 +144,8 @@ export async function runBaselines(ctx: BenchContext): Promise<Baselines> {
 
   const bare = await spawnServer('bare Apollo + pg', join(__dirname, '..', 'baseline', 'bare-fastify.ts'), {
     BENCH_DATABASE_URL: db.url,
-    // Same NODE_ENV as the product under test (graphql-js and Express read it).
-    NODE_ENV: 'test',
+    // Same NODE_ENV as the product under test (graphql-js reads it).
+    NODE_ENV: BENCH_NODE_ENV,
   });
   try {
     const probe = await gql<{ benchSubmit: { id: string } }>(
