@@ -16,6 +16,8 @@ export interface Config {
   port: number;
   /** Absent: an embedded PostgreSQL is started with its data in `dataDir/pg`. */
   databaseUrl: string | null;
+  /** Connections the server keeps to PostgreSQL at most (bench/README.md, "Pool and settings"). */
+  databasePoolMax: number;
   /** Absent: pub/sub and rate limits stay in this process. */
   redisUrl: string | null;
   /** Prefix for every Redis key and channel, so several deployments (or test runs) can share one Redis. */
@@ -91,6 +93,7 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(4000).pipe(z.number().max(65535)),
   DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+  DATABASE_POOL_MAX: int(10, 1),
   REDIS_URL: z.string().url('must be a redis:// URL').optional(),
   REDIS_PREFIX: z.string().max(100).default('credit:'),
   DATA_DIR: z.string().default('./data'),
@@ -230,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL ?? null,
     redisPrefix: e.REDIS_PREFIX,
     dataDir,

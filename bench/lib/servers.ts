@@ -176,6 +176,7 @@ export function productEnv(o: {
     REDIS_PREFIX: o.redisPrefix,
     DATA_DIR: mkdtempSync(join(tmpdir(), 'credit-bench-data-')),
     LOG_LEVEL: 'warn',
+    ...(process.env.BENCH_POOL ? { DATABASE_POOL_MAX: process.env.BENCH_POOL } : {}),
     // Long enough for any bench run; a token expiring mid-run would turn into errors.
     ACCESS_TOKEN_TTL_SECONDS: '7200',
     JWT_SECRET: randomBytes(32).toString('hex'),

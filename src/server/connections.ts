@@ -55,7 +55,7 @@ export async function openDatabase(config: Config, log: Logger, cleanups: Cleanu
     cleanups.add(() => embedded.stop());
     url = embedded.url;
   }
-  const orm = await openOrm(url);
+  const orm = await openOrm(url, config.databasePoolMax);
   cleanups.add(() => orm.close(true));
   await migrateOnce(url, orm);
   return { orm, knex: orm.em.getConnection().getKnex(), url, embedded: !config.databaseUrl };

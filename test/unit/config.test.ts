@@ -13,12 +13,19 @@ describe('configuration', () => {
       redisUrl: null,
       sandbox: true,
       env: 'development',
+      databasePoolMax: 10,
     });
     expect(c.limits).toMatchObject({
       wsMaxPayloadBytes: 65536,
       wsMaxSubscriptions: 50,
       wsConnectionInitTimeoutMs: 10000,
     });
+  });
+
+  it('takes the pool size from DATABASE_POOL_MAX, at least one connection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_POOL_MAX: '4' }).databasePoolMax).toBe(4);
+    expect(() => loadConfig({ DATA_DIR: dir, DATABASE_POOL_MAX: '0' })).toThrow(/DATABASE_POOL_MAX/);
   });
 
   it('generates missing secrets once and keeps them in the data folder', () => {
