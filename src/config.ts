@@ -16,7 +16,7 @@ export interface Config {
   port: number;
   /** Absent: an embedded PostgreSQL is started with its data in `dataDir/pg`. */
   databaseUrl: string | null;
-  /** Connections the server keeps to PostgreSQL at most (bench/README.md, "Pool and settings"). */
+  /** Connections the server keeps to PostgreSQL at most (bench/README.md, "Pool and PostgreSQL settings"). */
   databasePoolMax: number;
   /** Absent: pub/sub and rate limits stay in this process. */
   redisUrl: string | null;
