@@ -24,14 +24,17 @@ export class DocumentCache {
     private readonly rules: readonly ValidationRule[],
   ) {}
 
-  /** The document of a query, or the errors that parsing or validation found. */
-  get(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
+  /**
+   * The document of a query and its identity (the digest of its text: the same text has the
+   * same key, cached or not), or the errors that parsing or validation found.
+   */
+  get(query: string): { document: DocumentNode; key: string } | { errors: readonly GraphQLError[] } {
     const key = createHash('sha256').update(query).digest('base64');
     let document = this.documents.get(key);
     if (document) {
       this.documents.delete(key);
       this.documents.set(key, document); // most recently used last
-      return { document };
+      return { document, key };
     }
     try {
       document = parse(query);
@@ -45,6 +48,6 @@ export class DocumentCache {
       if (this.documents.size > DOCUMENT_CACHE_ENTRIES)
         this.documents.delete(this.documents.keys().next().value!);
     }
-    return { document };
+    return { document, key };
   }
 }

@@ -27,6 +27,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionExecutions = new Counter({
+    name: 'graphql_subscription_executions_total',
+    help: 'Executions of a subscription selection for an event: one per distinct document, variables and visibility, however many sockets receive it',
+    registers: [this.registry],
+  });
+  readonly subscriptionMessages = new Counter({
+    name: 'graphql_subscription_messages_total',
+    help: 'Subscription events written to sockets',
+    registers: [this.registry],
+  });
+
   private readonly names = new Set<string>();
 
   constructor() {

@@ -9,7 +9,6 @@ import {
 } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context, SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { uuidv7 } from '../lib/ids';
@@ -20,11 +19,14 @@ import { isClientError, maskError } from './errors';
 import type { QueryLimits } from './limits';
 import type { Metrics } from './metrics';
 import { DocumentCache } from './document-cache';
+import { FanOut, sharingKey } from './ws-fanout';
 import { SocketSessions, type SocketState } from './ws-sessions';
+import { serveGraphQLOverWs } from './ws-transport';
 
 export { CLOSE_UNAUTHORIZED } from './ws-sessions';
 
-type Extra = { socket: WebSocket; request: IncomingMessage; state?: SocketState };
+/** What a socket's callbacks know of it: the socket, the client's address, and after `connection_init` its caller. */
+type Extra = { socket: WebSocket; ip: string; state?: SocketState };
 
 /** A browser may connect from an allowed origin or the server's own; other clients send no Origin. */
 export function originAllowed(
@@ -78,10 +80,28 @@ type WsContext = Context<Record<string, unknown> | undefined, Extra>;
 class GraphQLOverWebSocket {
   private readonly documents: DocumentCache;
   readonly sockets: SocketSessions;
+  /** Subscription events: executed once per sharing key and cursor, serialised once. */
+  readonly fanOut: FanOut;
 
   constructor(private readonly args: WebSocketArgs) {
     this.documents = new DocumentCache(args.schema, [...specifiedRules, ...args.limits.rules]);
     this.sockets = new SocketSessions(args.services.sessions, args.services.log);
+    this.fanOut = new FanOut({
+      metrics: args.metrics,
+      context: (s) => this.context(s.viewer, s.ip),
+      finish: (result) => this.result(result),
+    });
+  }
+
+  private context(viewer: SocketState['viewer'], ip: string) {
+    return buildContext({
+      app: this.args.services,
+      container: this.args.container,
+      em: this.args.em,
+      viewer,
+      requestId: uuidv7(),
+      ip,
+    });
   }
 
   async connect(ctx: WsContext): Promise<boolean> {
@@ -93,7 +113,7 @@ class GraphQLOverWebSocket {
     ctx.extra.state = {
       viewer: auth?.viewer ?? null,
       expiresAt: auth?.expiresAt ?? null,
-      ip: clientAddress(ctx.extra.request, this.args.config.trustProxyHops),
+      ip: ctx.extra.ip,
       operations: new Map(),
     };
     if (auth) this.sockets.bind(ctx.extra.socket, auth.viewer.sessionId, auth.expiresAt);
@@ -131,20 +151,31 @@ class GraphQLOverWebSocket {
     const isSubscription = op.operation === 'subscription';
     state.operations.set(id, isSubscription);
     if (isSubscription) metrics.openSubscriptions.inc();
-    return {
+    const args: ExecutionArgs = {
       schema: this.args.schema,
       document: parsed.document,
       operationName: payload.operationName,
       variableValues: payload.variables,
-      contextValue: buildContext({
-        app: this.args.services,
-        container: this.args.container,
-        em: this.args.em,
-        viewer: state.viewer,
-        requestId: uuidv7(),
-        ip: state.ip,
-      }),
+      // A subscription's own context runs its source stream (who may receive what); each
+      // shared execution of an event gets a fresh one (FanOut).
+      contextValue: this.context(state.viewer, state.ip),
     };
+    if (isSubscription) {
+      this.fanOut.register(args, {
+        socket: ctx.extra.socket,
+        id,
+        viewer: state.viewer,
+        ip: state.ip,
+        key: sharingKey({
+          documentKey: parsed.key,
+          document: parsed.document,
+          operationName: payload.operationName,
+          variables: payload.variables,
+          viewer: state.viewer,
+        }),
+      });
+    }
+    return args;
   }
 
   /** Errors as clients see them (masked); the unexpected ones logged. */
@@ -177,7 +208,10 @@ class GraphQLOverWebSocket {
  * graphql-ws on the HTTP server's port and path. graphql-ws bypasses Apollo's plugins, so
  * every protection is applied here again: message size (64 KiB), the `connection_init`
  * deadline, the Origin allow-list, a cap on subscriptions per socket, and the same token,
- * depth, alias, directive and cost limits before anything executes.
+ * depth, alias, directive and cost limits before anything executes. A subscription event is
+ * executed and serialised once per (document, operationName, variables, visibility) and the
+ * same message body sent to every matching socket (ws-fanout.ts); graphql-ws's protocol runs
+ * on our own thin `ws` glue (ws-transport.ts) instead of `useServer`.
  */
 export function attachWebSocket(args: WebSocketArgs) {
   const { config, metrics } = args;
@@ -198,12 +232,19 @@ export function attachWebSocket(args: WebSocketArgs) {
     socket.once('close', () => metrics.openSockets.dec());
   });
   const gql = new GraphQLOverWebSocket(args);
-  const handle = useServer<Record<string, unknown> | undefined, Extra>(
-    {
+  const handle = serveGraphQLOverWs<Record<string, unknown> | undefined, Extra>({
+    wss,
+    log: args.services.log,
+    production: config.env === 'production',
+    describe: (socket, request) => ({ socket, ip: clientAddress(request, config.trustProxyHops) }),
+    options: {
       schema: args.schema,
       connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
       onConnect: (ctx) => gql.connect(ctx),
       onSubscribe: (ctx, id, payload) => gql.subscribe(ctx, id, payload),
+      // Subscriptions: their own source stream, each event's payload shared (FanOut), which
+      // writes their `next` messages; queries and mutations reach onNext as before.
+      subscribe: (execArgs) => gql.fanOut.subscribe(execArgs),
       onError: (ctx, id, _payload, errors) => {
         gql.release(ctx.extra.state, id);
         return errors.map((e) => gql.mask(e)) as never;
@@ -211,8 +252,7 @@ export function attachWebSocket(args: WebSocketArgs) {
       onNext: (_ctx, _id, _payload, _args, result) => gql.result(result as ExecutionResult) as never,
       onComplete: (ctx, id) => gql.release(ctx.extra.state, id),
     },
-    wss,
-  );
+  });
 
   return {
     wss,

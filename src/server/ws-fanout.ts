@@ -1,0 +1,268 @@
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type SelectionSetNode,
+} from 'graphql';
+import type { WebSocket } from 'ws';
+import type { Viewer } from '../services/common/request-scope';
+import { VIEWER_INDEPENDENT_SUBSCRIPTIONS } from '../subscriptions/common/sharing';
+import type { Metrics } from './metrics';
+
+/**
+ * One event, executed once, serialised once, sent to every socket that subscribed with the
+ * same (document, operationName, variables, visibility) (SPEC section 13).
+ *
+ * graphql-js's `subscribe` maps every source event through `execute` per subscription, so an
+ * event to 10,000 sockets ran the field's resolver (and its database reads) 10,000 times,
+ * and graphql-ws then serialised each result per socket. Here:
+ *
+ * - Each subscription keeps its own source stream (`createSourceEventStream`, i.e. the
+ *   field's `subscribe`, `LiveHub.stream`): it alone decides whether this viewer receives an
+ *   event (audience, objectId, canSee, `since` replay, cursor order, slow-consumer cut-off).
+ * - Mapping an event to its payload is shared: the first subscriber to map cursor C under
+ *   key K executes the selection with the event as root value and a fresh context (its own
+ *   EntityManager fork and loaders, the first subscriber's viewer), masks errors, and
+ *   serialises the payload; the promise of that string is kept under (K, C) and every other
+ *   subscriber with K awaits the same promise.
+ * - The `next` message is written to the socket here, from the shared payload string and the
+ *   operation's id, bypassing graphql-ws's per-socket `JSON.stringify` of the result; the
+ *   subscription's iterator therefore yields nothing to graphql-ws and ends when the stream
+ *   ends, after which graphql-ws sends `complete` (or `error`) as before.
+ *
+ * Entries live `ttlMs` at most (and at most `maxEntries` of them), so memory stays flat; a
+ * subscriber that maps an older event after that executes it again, like before.
+ */
+
+/** What the fan-out knows of one subscription operation. */
+export interface Subscriber {
+  socket: WebSocket;
+  /** The graphql-ws operation id, JSON-encoded into the start of every `next` message. */
+  readonly prefix: string;
+  /** The sharing key: document, operationName, variables, visibility. */
+  readonly key: string;
+  viewer: Viewer | null;
+  ip: string;
+}
+
+export interface FanOutOptions {
+  metrics: Pick<Metrics, 'subscriptionExecutions' | 'subscriptionMessages'>;
+  /** The context of one shared execution (a fresh EntityManager fork and loaders). */
+  context(subscriber: Subscriber): unknown;
+  /** The result as clients see it: errors masked, unexpected ones logged (once per execution). */
+  finish(result: ExecutionResult): ExecutionResult;
+  ttlMs?: number;
+  maxEntries?: number;
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` variables share. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** The field names at the root of an operation, through fragments (whatever their directives). */
+export function rootFieldNames(document: DocumentNode, operationName?: string | null): string[] {
+  const op = getOperationAST(document, operationName);
+  if (!op) return [];
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])),
+  );
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const f = fragments.get(s.name.value);
+        if (f) walk(f.selectionSet);
+      }
+    }
+  };
+  walk(op.selectionSet);
+  return [...names];
+}
+
+/**
+ * Who may share an execution: anyone, when every root field is declared viewer-independent
+ * (`VIEWER_INDEPENDENT_SUBSCRIPTIONS`); otherwise only the same viewer (user, roles and admin
+ * flag: what a resolver may read of the viewer).
+ */
+export function visibilityKey(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  viewer: Viewer | null,
+): string {
+  const fields = rootFieldNames(document, operationName);
+  if (fields.length > 0 && fields.every((f) => VIEWER_INDEPENDENT_SUBSCRIPTIONS.has(f))) return '*';
+  if (!viewer) return 'anonymous';
+  return `user:${viewer.userId}:${viewer.isAdmin ? 'admin' : ''}:${[...viewer.roles].sort().join(',')}`;
+}
+
+/** The sharing key of one subscription operation. */
+export function sharingKey(o: {
+  /** The document's identity: a digest of its text (DocumentCache). */
+  documentKey: string;
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  viewer: Viewer | null;
+}): string {
+  return [
+    o.documentKey,
+    o.operationName ?? '',
+    canonicalJson(o.variables ?? {}),
+    visibilityKey(o.document, o.operationName, o.viewer),
+  ].join('\n');
+}
+
+const cursorOf = (event: unknown): string | null => {
+  const c = (event as { cursor?: unknown } | null)?.cursor;
+  return typeof c === 'string' ? c : null;
+};
+
+/** Sends one text frame; resolves when written (graphql-ws's send, for back-pressure), or at once on a closed socket. */
+export function sendText(socket: WebSocket, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.readyState !== socket.OPEN) return resolve();
+    socket.send(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+interface Entry {
+  at: number;
+  payload: Promise<string>;
+}
+
+export class FanOut {
+  private readonly subscribers = new WeakMap<ExecutionArgs, Subscriber>();
+  /** Shared payloads by `key \n cursor`, oldest first. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+
+  constructor(private readonly o: FanOutOptions) {
+    this.ttlMs = o.ttlMs ?? 10_000;
+    this.maxEntries = o.maxEntries ?? 4096;
+  }
+
+  /** How many shared payloads are held (for tests: it stays bounded). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The operation behind these execution arguments will be a shared subscription. */
+  register(args: ExecutionArgs, subscriber: Omit<Subscriber, 'prefix'> & { id: string }): void {
+    const { id, ...rest } = subscriber;
+    this.subscribers.set(args, { ...rest, prefix: `{"id":${JSON.stringify(id)},"type":"next","payload":` });
+  }
+
+  /** graphql-ws's `subscribe`: the subscriber's own source stream, mapped through the shared executions. */
+  async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const subscriber = this.subscribers.get(args);
+    if (!subscriber) throw new Error('a subscription reached the fan-out without its subscriber');
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
+    return new Delivery(
+      (source as AsyncIterable<unknown>)[Symbol.asyncIterator](),
+      subscriber,
+      args,
+      this,
+      this.o.metrics.subscriptionMessages,
+    );
+  }
+
+  /** The serialised payload of `event` for this subscriber: shared under (key, cursor). */
+  payload(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<string> {
+    const cursor = cursorOf(event);
+    if (cursor === null) return this.run(subscriber, args, event);
+    const now = Date.now();
+    const k = `${subscriber.key}\n${cursor}`;
+    const hit = this.entries.get(k);
+    if (hit && now - hit.at < this.ttlMs) return hit.payload;
+    if (hit) this.entries.delete(k);
+    const payload = this.run(subscriber, args, event);
+    this.entries.set(k, { at: now, payload });
+    this.evict(now);
+    return payload;
+  }
+
+  private evict(now: number): void {
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && now - e.at < this.ttlMs) break;
+      this.entries.delete(k);
+    }
+  }
+
+  private async run(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<string> {
+    this.o.metrics.subscriptionExecutions.inc();
+    const result = await execute({
+      schema: args.schema,
+      document: args.document,
+      operationName: args.operationName,
+      variableValues: args.variableValues,
+      rootValue: event,
+      contextValue: this.o.context(subscriber),
+    });
+    return JSON.stringify(this.o.finish(result));
+  }
+}
+
+/**
+ * One subscription's iterator as graphql-ws sees it: it reads the subscriber's own stream,
+ * writes each event's shared payload to the socket itself, and yields nothing; it is done
+ * when the stream ends or graphql-ws returns it (client `complete`, socket closed).
+ */
+class Delivery implements AsyncIterableIterator<ExecutionResult> {
+  private done = false;
+
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly subscriber: Subscriber,
+    private readonly args: ExecutionArgs,
+    private readonly fanOut: FanOut,
+    private readonly messages: { inc(): void },
+  ) {}
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    while (!this.done) {
+      const r = await this.source.next();
+      if (r.done || this.done) break;
+      const payload = await this.fanOut.payload(this.subscriber, this.args, r.value);
+      if (this.done) break;
+      await sendText(this.subscriber.socket, `${this.subscriber.prefix}${payload}}`);
+      this.messages.inc();
+    }
+    this.done = true;
+    return { done: true, value: undefined };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.done = true;
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(err?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.done = true;
+    await this.source.return?.();
+    throw err instanceof Error ? err : new Error(String(err));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
