@@ -1,4 +1,5 @@
 import { parse } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Client as PgClient } from 'pg';
 import {
   ApplicationUpdatedDocument,
@@ -180,7 +181,8 @@ describe('fan-out of one event', () => {
     const app = await referred(u);
     const one: AppEvent[] = await sockets(u.accessToken, 2, { applicationId: app.id });
     const all: AppEvent[] = await sockets(u.accessToken, 2, {}); // every application of u's
-    const narrow = parse(`subscription Narrow($applicationId: ID) {
+    const narrow: TypedDocumentNode<unknown, { applicationId?: string; since?: string | null }> =
+      parse(`subscription Narrow($applicationId: ID) {
       applicationUpdated(applicationId: $applicationId) { cursor application { id status } } }`);
     const narrowSubs = await Promise.all(
       [1, 2].map(() => listen(s, u.accessToken, narrow, { applicationId: app.id })),

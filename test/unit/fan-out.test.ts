@@ -1,12 +1,13 @@
 import { buildSchema, parse, type ExecutionArgs } from 'graphql';
 import { Registry, Counter } from 'prom-client';
 import { canonicalJson, FanOut, rootFieldNames, sharingKey, visibilityKey } from '../../src/server/ws-fanout';
+import { Role } from '../../src/entities/identity/user.entity';
 import type { Viewer } from '../../src/services/common/request-scope';
 
 const viewer = (userId: string, isAdmin = false): Viewer => ({
   userId,
   isAdmin,
-  roles: ['BORROWER'],
+  roles: [Role.BORROWER],
   sessionId: `s-${userId}`,
 });
 
