@@ -73,18 +73,13 @@ export interface PaymentDistribution {
  *   rounded half-up to the cent, split across the notes the same way (weights = note amounts)
  *   and deducted: netᵢ = principalᵢ + interestᵢ − feeᵢ.
  *
- * One exception: when `principalOutstanding` is given and `principal` equals its sum, this is
- * the payment that repays the loan's last principal, and each note's principal part is
- * exactly its outstanding amount, so that every note ends repaid to the cent (pro-rata
- * rounding on earlier payments may have left the notes' outstanding amounts slightly off
- * their pro-rata shares). Interest and fee are still split pro rata to the note amounts. In
- * every other case `principalOutstanding` is ignored (it is still checked when given).
- *
- * Caveat: a payment before the last is split pro rata to the note amounts and is not capped
- * at a note's outstanding principal, so the notes drift by up to a cent per payment (ties
- * favour the earlier notes). On realistic amortising schedules this stays well inside the
- * last payment's share, but a contrived one can overshoot: notes [2500, 2500] paid principal
- * 205, 2875, then 1919 leaves outstanding [-1, 2], which this function then refuses.
+ * Two exceptions, both only when `principalOutstanding` (each note's principal not yet
+ * repaid) is given: the payment of the last principal repays each note exactly its
+ * outstanding amount, so every note ends repaid to the cent; and a split by amounts that
+ * would repay some note more than it has outstanding (rounding drift over many payments, e.g.
+ * notes [2500, 2500] paid 205, 2875, then 1919) is split pro rata to the outstanding amounts
+ * instead. Interest and fee are always split pro rata to the note amounts. A principal above
+ * the notes' total outstanding is a RangeError.
  *
  * Throws RangeError when an amount is not a non-negative safe integer, a note amount is not
  * positive, there are no notes, `principalOutstanding` has a different length from
@@ -114,9 +109,7 @@ export function distributePayment(input: PaymentToDistribute): PaymentDistributi
   const gross = principal + interest;
   assertNonNegativeCents(gross, 'principal + interest');
 
-  const isPayoff =
-    principalOutstanding !== undefined && principalOutstanding.reduce((acc, o) => acc + o, 0) === principal;
-  const principalParts = isPayoff ? [...principalOutstanding] : splitLargestRemainder(principal, noteAmounts);
+  const principalParts = splitPrincipal(principal, noteAmounts, principalOutstanding);
   const interestParts = splitLargestRemainder(interest, noteAmounts);
   const feeTotal = percentOfBp(gross, feeBp);
   const feeParts = splitLargestRemainder(feeTotal, noteAmounts);
@@ -124,4 +117,32 @@ export function distributePayment(input: PaymentToDistribute): PaymentDistributi
     (_, i) => (principalParts[i] as Cents) + (interestParts[i] as Cents) - (feeParts[i] as Cents),
   );
   return { principal: principalParts, interest: interestParts, fee: feeParts, net, feeTotal };
+}
+
+/**
+ * The principal part: pro rata to the note amounts, except (1) the payment of the last
+ * principal, which repays each note exactly what it still has outstanding, and (2) the rare
+ * split that would repay a note more than it has outstanding (rounding drift, cent by cent,
+ * over many payments), which is split pro rata to what each note has outstanding instead:
+ * never more than a note's outstanding, so no note is ever repaid beyond its amount.
+ */
+function splitPrincipal(
+  principal: Cents,
+  amounts: readonly Cents[],
+  outstanding?: readonly Cents[],
+): Cents[] {
+  if (!outstanding) return splitLargestRemainder(principal, amounts);
+  const left = outstanding.reduce((acc, o) => acc + o, 0);
+  if (principal > left) throw new RangeError(`principal ${principal} exceeds the notes' outstanding ${left}`);
+  if (principal === left) return [...outstanding];
+  const byAmount = splitLargestRemainder(principal, amounts);
+  if (byAmount.every((p, i) => p <= outstanding[i]!)) return byAmount;
+  const open = outstanding.map((o, i) => ({ o, i })).filter((x) => x.o > 0);
+  const parts = splitLargestRemainder(
+    principal,
+    open.map((x) => x.o),
+  );
+  const out = outstanding.map(() => 0);
+  open.forEach((x, k) => (out[x.i] = parts[k]!));
+  return out;
 }

@@ -151,6 +151,61 @@ describe('distributePayment', () => {
     expect(withOutstanding.principal).toEqual([833, 833, 1_667]);
   });
 
+  it('never repays a note beyond its outstanding principal: a drifting split goes by what is outstanding', () => {
+    // Split by amounts alone, these payments leave the notes' outstanding at [-1, 2]: ties
+    // favour the first note every time. Kept by outstanding, no note ever goes below zero.
+    const amounts = [2_500, 2_500];
+    let outstanding = [...amounts];
+    for (const principal of [205, 2_875, 1_919]) {
+      const d = distributePayment({
+        principal,
+        interest: 0,
+        noteAmounts: amounts,
+        principalOutstanding: outstanding,
+      });
+      expect(sum(d.principal)).toBe(principal);
+      outstanding = outstanding.map((o, i) => o - d.principal[i]!);
+      expect(outstanding.every((o) => o >= 0)).toBe(true);
+    }
+    expect(sum(outstanding)).toBe(5_000 - 205 - 2_875 - 1_919);
+    const last = distributePayment({
+      principal: sum(outstanding),
+      interest: 0,
+      noteAmounts: amounts,
+      principalOutstanding: outstanding,
+    });
+    expect(last.principal).toEqual(outstanding);
+    expect(() =>
+      distributePayment({ principal: 10, interest: 0, noteAmounts: amounts, principalOutstanding: [4, 5] }),
+    ).toThrow(RangeError);
+  });
+
+  it('never repays beyond outstanding over random payment sequences (outstanding kept as the service keeps it)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 4_000 }), { minLength: 1, maxLength: 30 }),
+        (units, payments) => {
+          const amounts = units.map((u) => u * 2_500);
+          let outstanding = [...amounts];
+          for (const p of payments) {
+            const left = sum(outstanding);
+            if (left === 0) break;
+            const principal = Math.min(p, left);
+            const d = distributePayment({
+              principal,
+              interest: 0,
+              noteAmounts: amounts,
+              principalOutstanding: outstanding,
+            });
+            outstanding = outstanding.map((o, i) => o - d.principal[i]!);
+            expect(outstanding.every((o) => o >= 0)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+
   it('adds up for any notes and payment: principal, interest, fee, net', () => {
     fc.assert(
       fc.property(
