@@ -28,6 +28,19 @@ export class Tx {
     this.em.persist(row);
     this.wroteEvents = true;
   }
+
+  /**
+   * Runs `work` in a savepoint of this transaction: if it throws, what it did is undone and
+   * the rest of the transaction goes on (the error still propagates to the caller).
+   */
+  savepoint<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.em.transactional(async (em) => {
+      const inner = new Tx(em, this.clock);
+      const result = await work(inner);
+      if (inner.wroteEvents) this.wroteEvents = true;
+      return result;
+    });
+  }
 }
 
 /**

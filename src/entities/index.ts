@@ -3,6 +3,7 @@ import applications from './applications';
 import common from './common';
 import identity from './identity';
 import ledger from './ledger';
+import marketplace from './marketplace';
 import notifications from './notifications';
 import repayments from './repayments';
 import rewards from './rewards';
@@ -18,6 +19,7 @@ export const entities = [
   ...rewards,
   ...notifications,
   ...ledger,
+  ...marketplace,
   ...servicing,
 ];
 
@@ -26,6 +28,7 @@ export * from './applications';
 export * from './common';
 export * from './identity';
 export * from './ledger';
+export * from './marketplace';
 export * from './notifications';
 export * from './repayments';
 export * from './rewards';

@@ -20,6 +20,8 @@ export enum UserErrorCode {
   OFFER_EXPIRED = 'OFFER_EXPIRED',
   /** More than what is owed or left (payments, refunds). */
   AMOUNT_EXCEEDS_BALANCE = 'AMOUNT_EXCEEDS_BALANCE',
+  /** Not enough cash (an investor's balance). */
+  INSUFFICIENT_FUNDS = 'INSUFFICIENT_FUNDS',
   /** Not enough reward points. */
   INSUFFICIENT_POINTS = 'INSUFFICIENT_POINTS',
   /** The action needs the sandbox, and this is production. */

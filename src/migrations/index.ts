@@ -5,6 +5,7 @@ import { Migration0003AccountsLedger } from './0003-accounts-ledger';
 import { Migration0004Repayments } from './0004-repayments';
 import { Migration0005MoneySafety } from './0005-money-safety';
 import { Migration0006OutboxRetention } from './0006-outbox-retention';
+import { Migration0007Marketplace } from './0007-marketplace';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -17,4 +18,5 @@ export const migrations: MigrationObject[] = [
   { name: '0004-repayments', class: Migration0004Repayments },
   { name: '0005-money-safety', class: Migration0005MoneySafety },
   { name: '0006-outbox-retention', class: Migration0006OutboxRetention },
+  { name: '0007-marketplace', class: Migration0007Marketplace },
 ];

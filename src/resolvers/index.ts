@@ -3,6 +3,7 @@ import { createNodeResolver, type NodeSource } from './common/node.resolver';
 import * as accounts from './accounts';
 import * as applications from './applications';
 import * as identity from './identity';
+import * as marketplace from './marketplace';
 import * as notifications from './notifications';
 import * as repayments from './repayments';
 import * as rewards from './rewards';
@@ -14,7 +15,15 @@ interface Feature {
 }
 
 /** The features of the API: a new feature adds its folders and one line here. */
-const features: Feature[] = [identity, applications, accounts, repayments, rewards, notifications];
+const features: Feature[] = [
+  identity,
+  applications,
+  accounts,
+  repayments,
+  rewards,
+  notifications,
+  marketplace,
+];
 
 export const resolvers: NonEmptyArray<Function> = [
   createNodeResolver(features.flatMap((f) => (f.nodes ? [f.nodes] : []))),

@@ -18,6 +18,10 @@ import { SessionService } from '../services/identity/session.service';
 import { TokenService } from '../services/identity/token.service';
 import { UserService } from '../services/identity/user.service';
 import { LedgerService } from '../services/ledger/ledger.service';
+import { CashMovementService } from '../services/marketplace/cash-movement.service';
+import { DistributionService } from '../services/marketplace/distribution.service';
+import { ListingService } from '../services/marketplace/listing.service';
+import { PortfolioService } from '../services/marketplace/portfolio.service';
 import { NotificationService } from '../services/notifications/notification.service';
 import { PaymentApplicationService } from '../services/repayments/payment-application.service';
 import { SimulatedGateway } from '../services/repayments/payment-gateway';
@@ -82,7 +86,8 @@ export function composeServices(ports: Ports) {
   const cards = new CardVault(config.secrets.cardEncryption, config.secrets.cvv, config.cardBin);
   const accounts = new CreditAccountService(clock, tx, audit, notifications, ledger, cards);
   const plans = new InstallmentPlanService(clock, tx, audit, notifications);
-  const paymentApplication = new PaymentApplicationService(clock, ledger, points);
+  const distributions = new DistributionService(clock, ledger, notifications);
+  const paymentApplication = new PaymentApplicationService(clock, ledger, points, distributions);
   const gateway = new SimulatedGateway(
     knex,
     new Set(config.gatewayFailAmounts),
@@ -146,6 +151,21 @@ export function composeServices(ports: Ports) {
     points,
   );
 
+  // marketplace
+  const cashMovements = new CashMovementService(
+    config,
+    clock,
+    log,
+    tx,
+    audit,
+    mutations,
+    notifications,
+    ledger,
+    gateway,
+  );
+  const listings = new ListingService(clock, log, tx, audit, mutations, notifications, ledger, payouts);
+  const portfolios = new PortfolioService(clock);
+
   // servicing
   const dailyJob = new DailyJobService(
     clock,
@@ -156,6 +176,8 @@ export function composeServices(ports: Ports) {
     ledger,
     plans,
     paymentApplication,
+    distributions,
+    listings,
   );
   const sandbox = new SandboxService(config, clock, tx, audit, dailyJob);
 
@@ -189,6 +211,10 @@ export function composeServices(ports: Ports) {
     refunds,
     repayments,
     redemptions,
+    distributions,
+    cashMovements,
+    listings,
+    portfolios,
     dailyJob,
     sandbox,
   };

@@ -52,9 +52,10 @@ function scheduleJobs(scheduler: Scheduler, services: App, orm: MikroORM): Sched
     );
   }
   scheduler.every('gateway recovery', Math.max(10, Math.floor(config.gatewayRecoveryMs / 2)), () =>
-    services.repayments
-      .recoverPending(orm.em.fork(), config.gatewayRecoveryMs)
-      .catch((err: unknown) => log.warn({ err }, 'gateway recovery failed')),
+    Promise.all([
+      services.repayments.recoverPending(orm.em.fork(), config.gatewayRecoveryMs),
+      services.cashMovements.recoverPending(orm.em.fork(), config.gatewayRecoveryMs),
+    ]).catch((err: unknown) => log.warn({ err }, 'gateway recovery failed')),
   );
   // A run of the daily job under way stops after its current account and hands its day back.
   return scheduler.beforeStop(() => services.dailyJob.stop());

@@ -25,6 +25,31 @@ export const PLATFORM_ACCOUNTS = {
     name: 'Owed to customers (money being returned)',
     type: 'LIABILITY',
   },
+  listingEscrow: {
+    code: 'platform:listing_escrow',
+    name: 'Investor commitments to open listings',
+    type: 'LIABILITY',
+  },
+  notesPayable: {
+    code: 'platform:notes_payable',
+    name: 'Owed to note holders (principal of funded notes)',
+    type: 'LIABILITY',
+  },
+  noteInterestExpense: {
+    code: 'platform:note_interest_expense',
+    name: 'Interest passed on to note holders',
+    type: 'EXPENSE',
+  },
+  servicingFeeIncome: {
+    code: 'platform:servicing_fee_income',
+    name: 'Servicing fees on note distributions',
+    type: 'INCOME',
+  },
+  withdrawalsInTransit: {
+    code: 'platform:withdrawals_in_transit',
+    name: 'Investor withdrawals being paid out',
+    type: 'LIABILITY',
+  },
 } as const satisfies Record<string, { code: string; name: string; type: LedgerType }>;
 
 /** The ledger accounts of one credit account. */
@@ -193,4 +218,105 @@ export const chargeOffPosting = (accountId: string, owed: ReceivableParts) =>
   posting('CHARGE_OFF', 'Charge-off at 120 days past due', [
     { code: P.creditLosses.code, amount: total(owed) },
     ...receivablesDown(accountId, owed),
+  ]);
+
+// ---- the marketplace (SPEC section 7). An investor's cash is a liability of the platform:
+// a deposit credits it, and it is debited by what they invest or withdraw.
+
+/** The ledger account of one investor's uninvested cash. */
+export const investorCashCode = (userId: string) => `investor:${userId}:cash`;
+
+export const investorCashRow = (userId: string): { code: string; name: string; type: LedgerType } => ({
+  code: investorCashCode(userId),
+  name: `Investor cash, user ${userId}`,
+  type: 'LIABILITY',
+});
+
+/** Money an investor deposited through the gateway. */
+export const investorDepositPosting = (userId: string, amount: Cents) =>
+  posting('INVESTOR_DEPOSIT', 'Investor deposit', [
+    { code: P.cash.code, amount },
+    { code: investorCashCode(userId), amount: -amount },
+  ]);
+
+/** A withdrawal requested: the cash leaves the investor's balance at once, in transit until paid. */
+export const investorWithdrawalPosting = (userId: string, amount: Cents) =>
+  posting('INVESTOR_WITHDRAWAL', 'Investor withdrawal requested', [
+    { code: investorCashCode(userId), amount },
+    { code: P.withdrawalsInTransit.code, amount: -amount },
+  ]);
+
+/** A withdrawal paid out by the gateway. */
+export const withdrawalPaidPosting = (amount: Cents) =>
+  posting('INVESTOR_WITHDRAWAL_PAID', 'Investor withdrawal paid out', [
+    { code: P.withdrawalsInTransit.code, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/** A withdrawal the gateway refused: the money is the investor's cash again. */
+export const withdrawalReversedPosting = (userId: string, amount: Cents) =>
+  posting('INVESTOR_WITHDRAWAL_FAILED', 'Investor withdrawal refused; cash restored', [
+    { code: P.withdrawalsInTransit.code, amount },
+    { code: investorCashCode(userId), amount: -amount },
+  ]);
+
+/** Cash committed to an open listing (a note). */
+export const noteCommitmentPosting = (userId: string, amount: Cents) =>
+  posting('NOTE_COMMITMENT', 'Investment in a listing', [
+    { code: investorCashCode(userId), amount },
+    { code: P.listingEscrow.code, amount: -amount },
+  ]);
+
+/** A commitment returned to cash (the listing expired unfunded). */
+export const noteCommitmentRefundPosting = (userId: string, amount: Cents) =>
+  posting('NOTE_COMMITMENT_REFUND', 'Listing expired; commitment returned', [
+    { code: P.listingEscrow.code, amount },
+    { code: investorCashCode(userId), amount: -amount },
+  ]);
+
+/** A listing fully funded: the commitments become notes the platform owes to their holders. */
+export const listingFundedPosting = (amount: Cents) =>
+  posting('NOTE_FUNDING', 'Listing funded; notes issued', [
+    { code: P.listingEscrow.code, amount },
+    { code: P.notesPayable.code, amount: -amount },
+  ]);
+
+/** One note holder's part of a borrower payment. */
+export interface NoteShare {
+  investorId: string;
+  principal: Cents;
+  interest: Cents;
+  fee: Cents;
+}
+
+/**
+ * A borrower payment passed on to the note holders: the principal lowers what the platform
+ * owes them, the interest is passed on (it was the platform's income when due), the
+ * servicing fee is kept, and each holder's cash is credited with their net part.
+ */
+export const distributionPosting = (shares: readonly NoteShare[]) => {
+  const byInvestor = new Map<string, number>();
+  let principal = 0;
+  let interest = 0;
+  let fee = 0;
+  for (const s of shares) {
+    principal += s.principal;
+    interest += s.interest;
+    fee += s.fee;
+    const net = s.principal + s.interest - s.fee;
+    byInvestor.set(s.investorId, (byInvestor.get(s.investorId) ?? 0) + net);
+  }
+  return posting('NOTE_DISTRIBUTION', 'Borrower payment distributed to note holders', [
+    { code: P.notesPayable.code, amount: principal },
+    { code: P.noteInterestExpense.code, amount: interest },
+    { code: P.servicingFeeIncome.code, amount: -fee },
+    ...[...byInvestor].map(([investorId, net]) => ({ code: investorCashCode(investorId), amount: -net })),
+  ]);
+};
+
+/** A charged-off marketplace loan: its note holders bear the unpaid principal, not the platform. */
+export const noteChargeOffPosting = (outstanding: Cents) =>
+  posting('NOTE_CHARGE_OFF', 'Notes charged off with their loan', [
+    { code: P.notesPayable.code, amount: outstanding },
+    { code: P.creditLosses.code, amount: -outstanding },
   ]);

@@ -16,6 +16,7 @@ registerEnumType(UserErrorCode, {
     OFFER_EXPIRED: { description: 'The offer expired (30 days after the decision).' },
     AMOUNT_EXCEEDS_BALANCE: { description: 'More than what is owed, or left to refund.' },
     INSUFFICIENT_POINTS: { description: 'The points balance is too low.' },
+    INSUFFICIENT_FUNDS: { description: "The investor's cash is too low." },
     SANDBOX_ONLY: { description: 'Only available outside production.' },
   },
 });

@@ -44,6 +44,21 @@ registerEnumType(NotificationKind, {
       description:
         'A refund had to take back points already redeemed; their redeemed value was charged to the account.',
     },
+    CASH_DEPOSITED: { description: "An investor's deposit arrived in their cash." },
+    CASH_WITHDRAWN: { description: "An investor's withdrawal was paid out to their bank." },
+    CASH_MOVEMENT_FAILED: {
+      description:
+        'A deposit or withdrawal was refused by the payment provider (a withdrawal goes back to cash).',
+    },
+    LOAN_FUNDED: {
+      description: 'A marketplace listing was fully funded: to its borrower and to every investor in it.',
+    },
+    LISTING_EXPIRED: {
+      description:
+        'A listing expired unfunded: the borrower is told, and every investor has their commitment back in cash.',
+    },
+    NOTES_PAID_OFF: { description: 'A loan an investor holds notes in was paid off.' },
+    NOTES_CHARGED_OFF: { description: 'A loan an investor holds notes in was charged off.' },
   },
 });
 

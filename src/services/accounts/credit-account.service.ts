@@ -16,6 +16,8 @@ import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { CardVault } from './card-vault';
+import { listedAmount } from '../../domain/marketplace/listing-rules';
+import { openListing } from '../marketplace/listing-opening';
 import { accountView, cardView, type AccountView, type CardView } from './account-view';
 
 export const ACCOUNT_TYPE = 'CreditAccount';
@@ -120,7 +122,8 @@ export class CreditAccountService {
 
   /**
    * Opens the account the offer describes, with its ledger accounts: a credit line active at
-   * once with the whole limit available; a loan awaiting its funding, with none.
+   * once with the whole limit available; a loan awaiting its funding, with none (a
+   * marketplace loan listed for investors).
    */
   private openAccount(
     tx: Tx,
@@ -130,7 +133,9 @@ export class CreditAccountService {
     now: Date,
   ): CreditAccount {
     const isLine = app.product === AccountKind.CREDIT_LINE;
-    const limit = Number(decision.approvedAmount);
+    const approved = Number(decision.approvedAmount);
+    // A marketplace loan is the approved amount rounded down to whole $25 notes.
+    const limit = funding === 'MARKETPLACE' ? listedAmount(approved) : approved;
     const account = tx.em.create(CreditAccount, {
       ownerId: app.applicantId,
       applicationId: app.id,
@@ -151,6 +156,7 @@ export class CreditAccountService {
     });
     tx.em.persist(account);
     this.ledger.openAccount(tx, account.id);
+    if (funding === 'MARKETPLACE') openListing(tx, account, decision.grade!, now);
     return account;
   }
 

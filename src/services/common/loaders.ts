@@ -4,6 +4,7 @@ import { applicationLoaders } from '../applications/loaders';
 import { identityLoaders } from '../identity/loaders';
 import type { LedgerService } from '../ledger/ledger.service';
 import { ledgerLoaders } from '../ledger/loaders';
+import { marketplaceLoaders } from '../marketplace/loaders';
 import { repaymentLoaders } from '../repayments/loaders';
 import { rewardLoaders } from '../rewards/loaders';
 
@@ -20,6 +21,7 @@ export function createLoaders(em: EntityManager, ledger: LedgerService) {
     ...repaymentLoaders(em),
     ...rewardLoaders(em),
     ...ledgerLoaders(em, ledger),
+    ...marketplaceLoaders(em),
   };
 }
 

@@ -30,6 +30,7 @@ import { EventType } from '../../subscriptions/common/topics';
 import { ACCOUNT_TYPE } from '../accounts/credit-account.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { RewardPointsService } from '../rewards/reward-points.service';
+import type { DistributionService } from '../marketplace/distribution.service';
 import { paymentSummaryView } from './payment-view';
 
 /** What an account owes, loaded once: its active plans (45-day purchases included) and their installments. */
@@ -77,6 +78,7 @@ export class PaymentApplicationService {
     private readonly clock: Clock,
     private readonly ledger: LedgerService,
     private readonly points: RewardPointsService,
+    private readonly distributions: DistributionService,
   ) {}
 
   async loadOwed(em: EntityManager, accountId: string): Promise<Owed> {
@@ -111,8 +113,8 @@ export class PaymentApplicationService {
   /**
    * Applies money received (a settled payment, redeemed points, the paid part of a refunded
    * purchase) to what the account owes, under its lock: allocation, prepayment or payoff,
-   * statuses, on-time points, available credit, delinquency, and the ledger posting that
-   * `post` makes of the parts.
+   * statuses, on-time points, available credit, delinquency, the ledger posting that `post`
+   * makes of the parts, and a marketplace loan's distribution to its note holders.
    */
   async applyToAccount(
     tx: Tx,
@@ -142,6 +144,14 @@ export class PaymentApplicationService {
     if (charity > 0)
       this.ledger.post(tx, charityPosting(charity), { creditAccountId: account.id, refId: payment.id });
     this.closeSettled(account, owed, parts.principal, today);
+    // A marketplace loan's principal and interest go on to its note holders, in this transaction.
+    await this.distributions.distribute(
+      tx,
+      account,
+      parts,
+      payment.id,
+      account.status === AccountStatus.PAID_OFF,
+    );
     return allocations;
   }
 

@@ -47,7 +47,10 @@ export class PayoutService {
     private readonly gateway: PaymentGateway,
   ) {}
 
-  /** Pays out a platform loan: its schedule starts on the day the payout succeeds. */
+  /**
+   * Pays out a loan awaiting disbursement (a platform loan; a marketplace loan whose payout at
+   * funding failed): its schedule starts on the day the payout succeeds.
+   */
   async requestDisbursement(
     ctx: RequestScope,
     input: { accountId: string; idempotencyKey: string },
@@ -55,14 +58,15 @@ export class PayoutService {
     const call = { operation: 'requestDisbursement', key: input.idempotencyKey, input };
     const { stored } = await this.mutations.run(ctx, call, async (tx) => {
       const account = await this.accounts.ownAccount(ctx, tx, input.accountId, ['input', 'accountId'], true);
+      // A platform loan awaits this call; a funded marketplace loan is paid out at funding,
+      // and this call tries again after that payout failed.
       if (
         account.kind !== AccountKind.PERSONAL_LOAN ||
-        account.fundingSource !== 'PLATFORM' ||
         account.status !== AccountStatus.PENDING_DISBURSEMENT
       ) {
         throw new DomainError(
           UserErrorCode.INVALID_STATE,
-          'Only a platform loan awaiting disbursement can be disbursed.',
+          'Only a loan awaiting disbursement can be disbursed.',
           ['input', 'accountId'],
         );
       }
@@ -92,6 +96,14 @@ export class PayoutService {
       disbursement: disbursementView(d),
       account: accountView(await em.findOneOrFail(CreditAccount, { id: d.accountId })),
     };
+  }
+
+  /**
+   * A funded marketplace loan's payout, in the funding transaction: committed PENDING with
+   * it, paid with `pay` after the commit (its settlement starts the schedule).
+   */
+  createLoanDisbursement(tx: Tx, account: CreditAccount): string {
+    return this.pending(tx, account, DisbursementKind.LOAN, Number(account.creditLimit), null).id;
   }
 
   /**

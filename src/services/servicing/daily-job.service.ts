@@ -25,6 +25,8 @@ import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { InstallmentPlanService } from '../accounts/installment-plan.service';
+import type { DistributionService } from '../marketplace/distribution.service';
+import type { ListingService } from '../marketplace/listing.service';
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -52,6 +54,7 @@ export interface DailyJobSummary {
   reminders: number;
   chargeOffs: number;
   expiredOffers: number;
+  expiredListings: number;
 }
 
 const OPEN = new Set<string>([
@@ -90,6 +93,8 @@ export class DailyJobService {
     private readonly ledger: LedgerService,
     private readonly plans: InstallmentPlanService,
     private readonly application: PaymentApplicationService,
+    private readonly distributions: DistributionService,
+    private readonly listings: ListingService,
   ) {}
 
   /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
@@ -107,6 +112,7 @@ export class DailyJobService {
       reminders: 0,
       chargeOffs: 0,
       expiredOffers: 0,
+      expiredListings: 0,
     };
     const conn = em.getConnection();
     const attempt = await this.claim(em, day);
@@ -115,6 +121,7 @@ export class DailyJobService {
     try {
       await this.workAccounts(em, day, attempt, summary);
       summary.expiredOffers = await this.expireOffers(em, asOf);
+      summary.expiredListings = await this.listings.expire(em, asOf);
       await conn.execute("delete from idempotency_key where created_at < now() - interval '48 hours'");
       await conn.execute(
         'update daily_job_run set finished_at = now(), lease_until = null, summary = ? where day = ? and attempts = ?',
@@ -326,6 +333,7 @@ export class DailyJobService {
     );
     account.status = AccountStatus.CHARGED_OFF;
     account.availableCredit = 0;
+    await this.distributions.chargeOff(tx, account);
     for (const plan of owed.plans)
       if (plan.status === PlanStatus.ACTIVE) plan.status = PlanStatus.CHARGED_OFF;
     await tx.em

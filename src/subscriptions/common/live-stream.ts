@@ -2,14 +2,14 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { Logger } from '../../lib/logger';
 import { cursorExpired, prunedThrough } from './outbox-retention';
 import type { EventBus } from './pubsub';
-import { channelOf, type LiveEvent } from './topics';
+import { audienceKeys, channelOf, type LiveEvent } from './topics';
 
 export interface StreamOptions {
   type: string;
-  viewer: { userId: string; isAdmin: boolean };
+  viewer: { userId: string; isAdmin: boolean; roles?: readonly string[] };
   /** The last cursor the client saw: replay what came after it, then go live. */
   since: string | null;
-  /** `mine`: events whose audience holds the viewer. `all`: every event (admins only). */
+  /** `mine`: events whose audience holds the viewer (by id or role). `all`: every event (admins only). */
   scope: 'mine' | 'all';
   /** Only events about this object. */
   objectId?: string | null;
@@ -119,11 +119,15 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
   private finished = false;
   private chain: Promise<void> = Promise.resolve();
   private cleanup: (() => void)[] = [];
+  /** The audience entries that reach this viewer. */
+  private readonly keys: string[];
 
   constructor(
     private readonly hub: LiveHub,
     private readonly o: StreamOptions,
-  ) {}
+  ) {
+    this.keys = audienceKeys(o.viewer);
+  }
 
   async start(): Promise<void> {
     // Listen first, then read the table: an event is then either in the read or arrives live.
@@ -149,7 +153,7 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     if (e.type !== this.o.type) return false;
     if (this.o.objectId && e.objectId !== this.o.objectId) return false;
     if (this.o.scope === 'all') return this.o.viewer.isAdmin;
-    return e.audience.includes(this.o.viewer.userId);
+    return this.keys.some((k) => e.audience.includes(k));
   }
 
   private onLive(e: LiveEvent): void {
@@ -197,8 +201,8 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     const where = ['type = ?', 'cursor > ?'];
     const params: (string | number)[] = [this.o.type, after.toString()];
     if (this.o.scope === 'mine') {
-      where.push('audience @> array[?]::text[]');
-      params.push(this.o.viewer.userId);
+      where.push(`audience && array[${this.keys.map(() => '?').join(', ')}]::text[]`);
+      params.push(...this.keys);
     } else if (!this.o.viewer.isAdmin) {
       return [];
     }
