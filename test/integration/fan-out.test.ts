@@ -3,12 +3,14 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Client as PgClient } from 'pg';
 import {
   ApplicationUpdatedDocument,
+  ListingFundingChangedDocument,
   NotificationReceivedDocument,
   ReviewApplicationDocument,
   SubmitApplicationDocument,
 } from '../generated/contract';
 import { makeAdmin, notify, referredLoan, signUp, type SignedUp } from '../support/fixtures';
 import { listen, settled, type Subscription } from '../support/live';
+import { marketClient } from '../support/marketplace';
 import { ok, startTestServer, type TestServer } from '../support/server';
 import { VIEWER_INDEPENDENT_SUBSCRIPTIONS } from '../../src/subscriptions/common/sharing';
 
@@ -202,8 +204,40 @@ describe('fan-out of one event', () => {
     disposeAll([...one, ...all, ...narrowSubs]);
   });
 
-  it('shares across users on a field declared viewer-independent (VIEWER_INDEPENDENT_SUBSCRIPTIONS)', async () => {
+  it('shares listingFundingChanged (viewer-independent) across investors and the borrower', async () => {
     expect(VIEWER_INDEPENDENT_SUBSCRIPTIONS.has('listingFundingChanged')).toBe(true);
+    const m = marketClient(s);
+    const borrower = await signUp(s);
+    const { listingId } = await m.listLoan(borrower, '1000.00', 12);
+    const investor = await m.investor('1000.00');
+    const watchers = await Promise.all([1, 2, 3].map(() => m.investor('0.00')));
+    const subs = await Promise.all(
+      [...watchers, watchers[0]!, borrower].map((u) =>
+        listen(s, u.accessToken, ListingFundingChangedDocument, { listingId }),
+      ),
+    );
+    const other = await listen(s, watchers[1]!.accessToken, ListingFundingChangedDocument, {
+      listingId,
+      since: null,
+    }); // other variables: its own execution
+    const c = await counted(async () => {
+      expect((await m.invest(investor, listingId, '250.00')).userErrors).toEqual([]);
+      await Promise.all([...subs, other].map((x) => x.next()));
+    });
+    expect(c).toEqual({ executions: 2, messages: 6 });
+    const bodies = new Set(subs.map((x) => JSON.stringify(x.results[0])));
+    expect(bodies.size).toBe(1);
+    expect(subs[0]!.results[0]!.data!.listingFundingChanged.listing).toMatchObject({
+      id: listingId,
+      status: 'OPEN',
+      funded: { amount: '250.00' },
+      remaining: { amount: '750.00' },
+      investorCount: 1,
+    });
+    disposeAll([...subs, other]);
+  });
+
+  it('shares across users on any field declared viewer-independent, and only there', async () => {
     // applicationUpdated is per-user; declared independent for this test only, the applicant
     // and an admin on the same document and variables share one execution.
     const declared = VIEWER_INDEPENDENT_SUBSCRIPTIONS as Set<string>;
