@@ -19,7 +19,24 @@ export interface RunningServer {
 }
 
 type ChildMessage =
-  { type: 'ready'; url: string } | { type: 'error'; message: string } | { type: 'profiled'; file: string };
+  | { type: 'ready'; url: string }
+  | { type: 'error'; message: string }
+  | { type: 'profiled'; file: string }
+  | { type: 'memory'; usage: NodeJS.MemoryUsage };
+
+/**
+ * The process's memory after a full garbage collection (bench/fan-out.ts: memory per idle
+ * socket). `gc` is reached without --expose-gc on the command line.
+ */
+function memoryAfterGc(): NodeJS.MemoryUsage {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage();
+}
 
 /**
  * The V8 profiler of this process, started and stopped on request (bench/profile.ts), so a
@@ -63,6 +80,8 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
   const profiler = profilerControl();
   process.on('message', (m: { type?: string; file?: string }) => {
     if (m?.type === 'stop') void stop(0);
+    else if (m?.type === 'memory')
+      process.send?.({ type: 'memory', usage: memoryAfterGc() } satisfies ChildMessage);
     else void profiler(m);
   });
   process.on('disconnect', () => void stop(0));
@@ -88,6 +107,8 @@ export interface ChildServer {
   pid: number;
   /** Runs `during` with the child's V8 profiler on, and writes the profile to `file`. */
   profile<T>(file: string, during: () => Promise<T>): Promise<T>;
+  /** The child's memory after a full garbage collection. */
+  memory(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
@@ -142,6 +163,17 @@ export async function spawnServer(
       child.send({ type: 'profile-stop', file });
       await written;
       return result;
+    },
+    memory() {
+      return new Promise<NodeJS.MemoryUsage>((resolve) => {
+        const onMessage = (m: ChildMessage) => {
+          if (m.type !== 'memory') return;
+          child.off('message', onMessage);
+          resolve(m.usage);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'memory' });
+      });
     },
     async stop() {
       if (child.exitCode !== null) return;
