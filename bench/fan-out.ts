@@ -322,22 +322,32 @@ async function productPhase(ctx: BenchContext, workers: ClientWorker[]): Promise
     const m0 = await metricValue(server.url, 'graphql_subscription_messages_total');
     console.log(`${EVENTS} events (an investment of $25 each), one every ${INTERVAL_MS} ms…`);
     const c0 = snapshot(groups);
-    const start = performance.now();
-    for (let i = 0; i < EVENTS; i++) {
-      const due = start + i * INTERVAL_MS;
-      if (due > performance.now()) await sleep(due - performance.now());
-      const r = must(
-        await gql<{ invest: { userErrors: unknown[] } }>(
-          server.url,
-          contractOperation('marketplace.graphql', 'Invest'),
-          { input: { listingId, amount: '25.00', idempotencyKey: randomUUID() } },
-          investor.accessToken,
-        ),
-        'invest',
-      );
-      if (r.invest.userErrors.length) throw new Error(`invest: ${JSON.stringify(r.invest.userErrors)}`);
+    const events = async () => {
+      const start = performance.now();
+      for (let i = 0; i < EVENTS; i++) {
+        const due = start + i * INTERVAL_MS;
+        if (due > performance.now()) await sleep(due - performance.now());
+        const r = must(
+          await gql<{ invest: { userErrors: unknown[] } }>(
+            server.url,
+            contractOperation('marketplace.graphql', 'Invest'),
+            { input: { listingId, amount: '25.00', idempotencyKey: randomUUID() } },
+            investor.accessToken,
+          ),
+          'invest',
+        );
+        if (r.invest.userErrors.length) throw new Error(`invest: ${JSON.stringify(r.invest.userErrors)}`);
+      }
+      await drain(workers, pubs.published, EVENTS);
+    };
+    // BENCH_FANOUT_PROFILE=1: a V8 CPU profile of the server during the events, in bench/out/profiles.
+    if (process.env.BENCH_FANOUT_PROFILE === '1') {
+      const file = join(__dirname, 'out', 'profiles', `fan-out-${Date.now()}.cpuprofile`);
+      await server.profile(file, events);
+      console.log(`  profile: ${file}`);
+    } else {
+      await events();
     }
-    await drain(workers, pubs.published, EVENTS);
     const cpu = cpuReport(c0, snapshot(groups));
     const executions = (await metricValue(server.url, 'graphql_subscription_executions_total')) - e0;
     const messages = (await metricValue(server.url, 'graphql_subscription_messages_total')) - m0;

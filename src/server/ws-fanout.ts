@@ -41,8 +41,8 @@ import type { Metrics } from './metrics';
 /** What the fan-out knows of one subscription operation. */
 export interface Subscriber {
   socket: WebSocket;
-  /** The graphql-ws operation id, JSON-encoded into the start of every `next` message. */
-  readonly prefix: string;
+  /** `{"id":<operation id>,"type":"next","payload":`, encoded once: the start of every `next` message. */
+  readonly prefix: Buffer;
   /** The sharing key: document, operationName, variables, visibility. */
   readonly key: string;
   viewer: Viewer | null;
@@ -134,17 +134,33 @@ const cursorOf = (event: unknown): string | null => {
   return typeof c === 'string' ? c : null;
 };
 
-/** Sends one text frame; resolves when written (graphql-ws's send, for back-pressure), or at once on a closed socket. */
-export function sendText(socket: WebSocket, data: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (socket.readyState !== socket.OPEN) return resolve();
-    socket.send(data, (err) => (err ? reject(err) : resolve()));
-  });
+/** Bytes queued on a socket past which a subscriber waits for its writes (back-pressure). */
+const SLOW_SOCKET_BYTES = 64 * 1024;
+const TEXT = { binary: false } as const;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Writes `prefix + payload + "}"` as one text frame. A socket that keeps up is written to
+ * without waiting (no promise per socket); one with more than SLOW_SOCKET_BYTES queued is
+ * waited for, so its stream queues the events instead and cuts it off when it falls too far
+ * behind (LiveStream), as graphql-ws's per-message wait did.
+ */
+export function sendNext(socket: WebSocket, prefix: Buffer, payload: Buffer): Promise<void> | undefined {
+  if (socket.readyState !== socket.OPEN) return undefined;
+  const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+  prefix.copy(frame, 0);
+  payload.copy(frame, prefix.length);
+  frame[frame.length - 1] = CLOSE_BRACE;
+  if (socket.bufferedAmount < SLOW_SOCKET_BYTES) {
+    socket.send(frame, TEXT);
+    return undefined;
+  }
+  return new Promise((resolve, reject) => socket.send(frame, TEXT, (err) => (err ? reject(err) : resolve())));
 }
 
 interface Entry {
   at: number;
-  payload: Promise<string>;
+  payload: Promise<Buffer>;
 }
 
 export class FanOut {
@@ -167,7 +183,10 @@ export class FanOut {
   /** The operation behind these execution arguments will be a shared subscription. */
   register(args: ExecutionArgs, subscriber: Omit<Subscriber, 'prefix'> & { id: string }): void {
     const { id, ...rest } = subscriber;
-    this.subscribers.set(args, { ...rest, prefix: `{"id":${JSON.stringify(id)},"type":"next","payload":` });
+    this.subscribers.set(args, {
+      ...rest,
+      prefix: Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`),
+    });
   }
 
   /** graphql-ws's `subscribe`: the subscriber's own source stream, mapped through the shared executions. */
@@ -185,8 +204,8 @@ export class FanOut {
     );
   }
 
-  /** The serialised payload of `event` for this subscriber: shared under (key, cursor). */
-  payload(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<string> {
+  /** The serialised payload of `event` for this subscriber (UTF-8): shared under (key, cursor). */
+  payload(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<Buffer> {
     const cursor = cursorOf(event);
     if (cursor === null) return this.run(subscriber, args, event);
     const now = Date.now();
@@ -207,7 +226,7 @@ export class FanOut {
     }
   }
 
-  private async run(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<string> {
+  private async run(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<Buffer> {
     this.o.metrics.subscriptionExecutions.inc();
     const result = await execute({
       schema: args.schema,
@@ -217,7 +236,7 @@ export class FanOut {
       rootValue: event,
       contextValue: this.o.context(subscriber),
     });
-    return JSON.stringify(this.o.finish(result));
+    return Buffer.from(JSON.stringify(this.o.finish(result)));
   }
 }
 
@@ -243,8 +262,9 @@ class Delivery implements AsyncIterableIterator<ExecutionResult> {
       if (r.done || this.done) break;
       const payload = await this.fanOut.payload(this.subscriber, this.args, r.value);
       if (this.done) break;
-      await sendText(this.subscriber.socket, `${this.subscriber.prefix}${payload}}`);
+      const slow = sendNext(this.subscriber.socket, this.subscriber.prefix, payload);
       this.messages.inc();
+      if (slow) await slow;
     }
     this.done = true;
     return { done: true, value: undefined };
