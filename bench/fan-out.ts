@@ -36,7 +36,8 @@ import type { ClientCommand, ClientReply } from './lib/ws-clients';
 const SOCKETS = envNumber('BENCH_FANOUT_SOCKETS', 10_000);
 const EVENTS = envNumber('BENCH_FANOUT_EVENTS', 20);
 const INTERVAL_MS = envNumber('BENCH_FANOUT_INTERVAL_MS', 500);
-const WORKERS = Math.round(envNumber('BENCH_FANOUT_WORKERS', 1));
+const WORKERS = Math.round(envNumber('BENCH_FANOUT_WORKERS', 2));
+const ROUNDS = Math.round(envNumber('BENCH_FANOUT_ROUNDS', 2));
 const USERS = Math.round(envNumber('BENCH_FANOUT_USERS', 100));
 const CONNECT_CONCURRENCY = Math.round(envNumber('BENCH_FANOUT_CONNECT_CONCURRENCY', 100));
 /** How long after the last event the clients may still receive before the rest count as missing. */
@@ -175,39 +176,49 @@ async function connectAll(
   };
 }
 
-/** Latencies of every delivery of the published cursors, and what never arrived. */
+/** Latencies of every delivery of the given cursors, and what never arrived. */
 async function collect(workers: ClientWorker[], published: Map<string, number>) {
   const reports = await Promise.all(workers.map((w) => w.run({ type: 'report' })));
   const all: number[] = [];
   const perEvent: PhaseResult['perEvent'] = [];
   let deliveries = 0;
   for (const [cursor, at] of published) {
-    const times = reports.flatMap((r) => r.receipts[cursor] ?? []);
-    const lat = times.map((t) => t - at);
+    const lat = reports.flatMap((r) => r.receipts[cursor] ?? []).map((t) => t - at);
     deliveries += lat.length;
     all.push(...lat);
     const s = summarize(lat);
     perEvent.push({ cursor, count: lat.length, p50: s.p50, p99: s.p99, max: s.max });
   }
-  const bytes = reports.flatMap((r) => r.bytes).sort((a, b) => a - b);
+  const bytes = reports.flatMap((r) => r.bytes).sort((x, y) => x - y);
   return {
     latency: summarize(all),
     deliveries,
-    missing: published.size * SOCKETS - deliveries,
     perEvent,
     messageBytes: bytes[Math.floor(bytes.length / 2)] ?? 0,
     other: reports.flatMap((r) => r.other).slice(0, 5),
   };
 }
 
-/** Waits until every published cursor reached every socket, or DRAIN_MS after the last. */
-async function drain(workers: ClientWorker[], published: Map<string, number>, expected: number) {
+/** Waits until `events` cursors were published after `seen` and each reached `sockets` sockets, or DRAIN_MS. */
+async function drain(
+  workers: ClientWorker[],
+  published: Map<string, number>,
+  seen: Set<string>,
+  events: number,
+  sockets: number,
+): Promise<string[]> {
   const end = Date.now() + DRAIN_MS;
-  while (Date.now() < end) {
-    const reports = await Promise.all(workers.map((w) => w.run({ type: 'report' })));
-    let got = 0;
-    for (const cursor of published.keys()) for (const r of reports) got += r.receipts[cursor]?.length ?? 0;
-    if (published.size >= expected && got >= expected * SOCKETS) return;
+  const fresh = () => [...published.keys()].filter((c) => !seen.has(c));
+  for (;;) {
+    const cursors = fresh();
+    if (cursors.length >= events) {
+      const reports = await Promise.all(workers.map((w) => w.run({ type: 'report' })));
+      const low = cursors.some(
+        (c) => reports.reduce((n, r) => n + (r.receipts[c]?.length ?? 0), 0) < sockets,
+      );
+      if (!low) return cursors;
+    }
+    if (Date.now() > end) return cursors;
     await sleep(250);
   }
 }
@@ -265,19 +276,60 @@ async function listing(url: string): Promise<string> {
   return account.listing.id;
 }
 
-async function productPhase(ctx: BenchContext, workers: ClientWorker[]): Promise<PhaseResult> {
-  const server = await startProduct(ctx);
-  const channel = `${ctx.redisPrefix}events:listingFundingChanged`;
-  const pubs = await listenForPublishes(ctx.config.redisUrl!, channel);
+/** `count` events, one every INTERVAL_MS, each from `fire(i)`. */
+async function paced(count: number, fire: (i: number) => Promise<void>): Promise<void> {
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + i * INTERVAL_MS;
+    if (due > performance.now()) await sleep(due - performance.now());
+    await fire(i);
+  }
+}
+
+/** Averages CPU reports of windows of similar length. */
+function meanCpu(reports: CpuReport[]): CpuReport {
+  const avg = (f: (r: CpuReport) => number) => reports.reduce((a, r) => a + f(r), 0) / reports.length;
+  const names = new Set(reports.flatMap((r) => Object.keys(r.groups)));
+  return {
+    machinePct: avg((r) => r.machinePct),
+    stealPct: avg((r) => r.stealPct),
+    cores: reports[0]?.cores ?? 0,
+    groups: Object.fromEntries([...names].map((n) => [n, avg((r) => r.groups[n] ?? 0)])),
+    otherPct: avg((r) => r.otherPct),
+  };
+}
+
+/**
+ * Both servers up, every socket open, then ROUNDS rounds of (EVENTS / ROUNDS product events,
+ * then as many raw broadcasts): drift on a shared machine hits both alike.
+ */
+async function run(ctx: BenchContext) {
+  const redisUrl = ctx.config.redisUrl!;
+  const rawChannel = `${ctx.redisPrefix}raw`;
+  const product = await startProduct(ctx);
+  const raw: ChildServer = await spawnServer(
+    'raw broadcast',
+    join(__dirname, 'baseline', 'raw-broadcast.ts'),
+    {
+      NODE_ENV: BENCH_NODE_ENV,
+      BENCH_REDIS_URL: redisUrl,
+      BENCH_RAW_CHANNEL: rawChannel,
+    },
+  );
+  const workers = Array.from({ length: WORKERS }, (_, i) => new ClientWorker(i));
+  const productPubs = await listenForPublishes(redisUrl, `${ctx.redisPrefix}events:listingFundingChanged`);
+  const rawPubs = await listenForPublishes(redisUrl, rawChannel);
+  const publisher = new Redis(redisUrl);
+  publisher.on('error', () => undefined);
   try {
     console.log(`set-up: a listing, one investor with cash, ${USERS} watching investors…`);
-    const listingId = await listing(server.url);
-    const investor = await signUp(server.url, { roles: ['INVESTOR'], name: 'Fan-out Investor' });
+    const listingId = await listing(product.url);
+    const investor = await signUp(product.url, { roles: ['INVESTOR'], name: 'Fan-out Investor' });
     must(
       await gql(
-        server.url,
+        product.url,
         contractOperation('marketplace.graphql', 'DepositCash'),
-        { input: { amount: String(25 * EVENTS + 100) + '.00', idempotencyKey: randomUUID() } },
+        { input: { amount: `${25 * EVENTS + 100}.00`, idempotencyKey: randomUUID() } },
         investor.accessToken,
       ),
       'depositCash',
@@ -285,51 +337,62 @@ async function productPhase(ctx: BenchContext, workers: ClientWorker[]): Promise
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i += 10) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(10, USERS - i) }, () => signUp(server.url, { roles: ['INVESTOR'] })),
+        Array.from({ length: Math.min(10, USERS - i) }, () => signUp(product.url, { roles: ['INVESTOR'] })),
       );
       tokens.push(...batch.map((u) => u.accessToken));
     }
 
-    const before = mem(await server.memory());
+    const productBefore = mem(await product.memory());
     console.log(
-      `connecting ${fmtInt(SOCKETS)} graphql-ws sockets (connection_init with a token) from ${workers.length} client process(es)…`,
+      `connecting ${fmtInt(SOCKETS)} graphql-ws sockets (connection_init with a token) from ${WORKERS} client process(es)…`,
     );
-    const conn = await connectAll(workers, server.url, 'graphql-ws', tokens);
+    const conn = await connectAll(workers, product.url, 'graphql-ws', tokens);
     console.log(
       `  ${fmtInt(conn.connected)} acknowledged in ${(conn.ms / 1000).toFixed(1)} s, ${conn.failed} failed`,
     );
-    await waitQuiet({ pids: { server: [server.pid] } }, { maxPct: 15, timeoutMs: 20_000 });
-    const idle = mem(await server.memory());
-
+    await waitQuiet({ pids: { server: [product.pid] } }, { maxPct: 15, timeoutMs: 20_000 });
+    const productIdle = mem(await product.memory());
     const query = contractOperation('subscriptions.graphql', 'ListingFundingChanged');
     await Promise.all(workers.map((w) => w.run({ type: 'subscribe', query, variables: { listingId } })));
     const t0 = Date.now();
-    while ((await metricValue(server.url, 'graphql_subscriptions_open')) < conn.connected) {
+    while ((await metricValue(product.url, 'graphql_subscriptions_open')) < conn.connected) {
       if (Date.now() - t0 > 120_000) throw new Error('the subscriptions did not all start within 120 s');
       await sleep(250);
     }
     console.log(
       `  ${fmtInt(conn.connected)} subscriptions listening after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
-    const subscribed = mem(await server.memory());
+    const productSubscribed = mem(await product.memory());
 
-    const groups: CpuGroups = {
+    const rawBefore = mem(await raw.memory());
+    console.log(`raw broadcast: connecting ${fmtInt(SOCKETS)} plain WebSockets…`);
+    const rawConn = await connectAll(workers, raw.url, 'raw', ['-']);
+    console.log(
+      `  ${fmtInt(rawConn.connected)} open in ${(rawConn.ms / 1000).toFixed(1)} s, ${rawConn.failed} failed`,
+    );
+    const rawIdle = mem(await raw.memory());
+
+    const groups = (server: ChildServer): CpuGroups => ({
       pids: { server: [server.pid], clients: [process.pid, ...workers.map((w) => w.pid)] },
       comms: { postgres: ['postgres'], redis: ['redis-server'] },
-    };
-    await waitQuiet(groups, { maxPct: 15, timeoutMs: 20_000 });
-    const e0 = await metricValue(server.url, 'graphql_subscription_executions_total');
-    const m0 = await metricValue(server.url, 'graphql_subscription_messages_total');
-    console.log(`${EVENTS} events (an investment of $25 each), one every ${INTERVAL_MS} ms…`);
-    const c0 = snapshot(groups);
-    const events = async () => {
-      const start = performance.now();
-      for (let i = 0; i < EVENTS; i++) {
-        const due = start + i * INTERVAL_MS;
-        if (due > performance.now()) await sleep(due - performance.now());
+    });
+    const cpu = { product: [] as CpuReport[], raw: [] as CpuReport[] };
+    const seen = { product: new Set<string>(), raw: new Set<string>() };
+    const e0 = await metricValue(product.url, 'graphql_subscription_executions_total');
+    const m0 = await metricValue(product.url, 'graphql_subscription_messages_total');
+    let bytes = 0;
+    let rawSeq = 1_000_000;
+    const perRound = Math.max(1, Math.round(EVENTS / ROUNDS));
+    for (let round = 1; round <= ROUNDS; round++) {
+      await waitQuiet(groups(product), { maxPct: 15, timeoutMs: 20_000 });
+      console.log(
+        `round ${round}/${ROUNDS}: product, ${perRound} investments of $25, one every ${INTERVAL_MS} ms…`,
+      );
+      let c0 = snapshot(groups(product));
+      await paced(perRound, async () => {
         const r = must(
           await gql<{ invest: { userErrors: unknown[] } }>(
-            server.url,
+            product.url,
             contractOperation('marketplace.graphql', 'Invest'),
             { input: { listingId, amount: '25.00', idempotencyKey: randomUUID() } },
             investor.accessToken,
@@ -337,95 +400,75 @@ async function productPhase(ctx: BenchContext, workers: ClientWorker[]): Promise
           'invest',
         );
         if (r.invest.userErrors.length) throw new Error(`invest: ${JSON.stringify(r.invest.userErrors)}`);
-      }
-      await drain(workers, pubs.published, EVENTS);
-    };
-    // BENCH_FANOUT_PROFILE=1: a V8 CPU profile of the server during the events, in bench/out/profiles.
-    if (process.env.BENCH_FANOUT_PROFILE === '1') {
-      const file = join(__dirname, 'out', 'profiles', `fan-out-${Date.now()}.cpuprofile`);
-      await server.profile(file, events);
-      console.log(`  profile: ${file}`);
-    } else {
-      await events();
-    }
-    const cpu = cpuReport(c0, snapshot(groups));
-    const executions = (await metricValue(server.url, 'graphql_subscription_executions_total')) - e0;
-    const messages = (await metricValue(server.url, 'graphql_subscription_messages_total')) - m0;
-    const got = await collect(workers, pubs.published);
-    return {
-      name: 'product: graphql-ws, `listingFundingChanged(listingId)`',
-      sockets: conn.connected,
-      connectMs: conn.ms,
-      connectFailed: conn.failed,
-      firstConnectError: conn.firstError,
-      memory: { before, idle, subscribed },
-      events: pubs.published.size,
-      cpu,
-      executions,
-      messages,
-      ...got,
-    };
-  } finally {
-    pubs.close();
-    await Promise.all(workers.map((w) => w.close()));
-    await server.stop();
-  }
-}
+      });
+      for (const c of await drain(workers, productPubs.published, seen.product, perRound, conn.connected))
+        seen.product.add(c);
+      cpu.product.push(cpuReport(c0, snapshot(groups(product))));
+      bytes ||= (await collect(workers, productPubs.published)).messageBytes || 300;
 
-async function rawPhase(ctx: BenchContext, workers: ClientWorker[], bytes: number): Promise<PhaseResult> {
-  const channel = `${ctx.redisPrefix}raw`;
-  const server: ChildServer = await spawnServer(
-    'raw broadcast',
-    join(__dirname, 'baseline', 'raw-broadcast.ts'),
-    {
-      NODE_ENV: BENCH_NODE_ENV,
-      BENCH_REDIS_URL: ctx.config.redisUrl!,
-      BENCH_RAW_CHANNEL: channel,
-    },
-  );
-  const pubs = await listenForPublishes(ctx.config.redisUrl!, channel);
-  const publisher = new Redis(ctx.config.redisUrl!);
-  publisher.on('error', () => undefined);
-  try {
-    const before = mem(await server.memory());
-    console.log(`raw broadcast: connecting ${fmtInt(SOCKETS)} plain WebSockets…`);
-    const conn = await connectAll(workers, server.url, 'raw', ['-']);
-    console.log(
-      `  ${fmtInt(conn.connected)} open in ${(conn.ms / 1000).toFixed(1)} s, ${conn.failed} failed`,
-    );
-    const idle = mem(await server.memory());
-    const groups: CpuGroups = {
-      pids: { server: [server.pid], clients: [process.pid, ...workers.map((w) => w.pid)] },
-      comms: { postgres: ['postgres'], redis: ['redis-server'] },
-    };
-    await waitQuiet(groups, { maxPct: 15, timeoutMs: 20_000 });
-    console.log(`raw broadcast: ${EVENTS} messages of ${bytes} bytes, one every ${INTERVAL_MS} ms…`);
-    const c0 = snapshot(groups);
-    const start = performance.now();
-    for (let i = 0; i < EVENTS; i++) {
-      const due = start + i * INTERVAL_MS;
-      if (due > performance.now()) await sleep(due - performance.now());
-      await publisher.publish(channel, JSON.stringify({ cursor: String(1_000_000 + i), bytes }));
+      await waitQuiet(groups(raw), { maxPct: 15, timeoutMs: 20_000 });
+      console.log(
+        `round ${round}/${ROUNDS}: raw broadcast, ${perRound} messages of ${bytes} bytes, one every ${INTERVAL_MS} ms…`,
+      );
+      c0 = snapshot(groups(raw));
+      await paced(perRound, async () => {
+        await publisher.publish(rawChannel, JSON.stringify({ cursor: String(rawSeq++), bytes }));
+      });
+      for (const c of await drain(workers, rawPubs.published, seen.raw, perRound, rawConn.connected))
+        seen.raw.add(c);
+      cpu.raw.push(cpuReport(c0, snapshot(groups(raw))));
     }
-    await drain(workers, pubs.published, EVENTS);
-    const cpu = cpuReport(c0, snapshot(groups));
-    const got = await collect(workers, pubs.published);
-    return {
-      name: 'raw broadcast: plain `ws`, one pre-serialised Buffer',
-      sockets: conn.connected,
-      connectMs: conn.ms,
-      connectFailed: conn.failed,
-      firstConnectError: conn.firstError,
-      memory: { before, idle },
-      events: pubs.published.size,
-      cpu,
+    const executions = (await metricValue(product.url, 'graphql_subscription_executions_total')) - e0;
+    const messages = (await metricValue(product.url, 'graphql_subscription_messages_total')) - m0;
+    const p = await collect(workers, productPubs.published);
+    const r = await collect(workers, rawPubs.published);
+    const phase = (
+      name: string,
+      c: typeof conn,
+      got: typeof p,
+      published: Map<string, number>,
+      memory: PhaseResult['memory'],
+      cpuReports: CpuReport[],
+    ): PhaseResult => ({
+      name,
+      sockets: c.connected,
+      connectMs: c.ms,
+      connectFailed: c.failed,
+      firstConnectError: c.firstError,
+      memory,
+      events: published.size,
+      missing: published.size * c.connected - got.deliveries,
+      cpu: meanCpu(cpuReports),
       ...got,
+    });
+    return {
+      product: {
+        ...phase(
+          'product: graphql-ws, `listingFundingChanged(listingId)`',
+          conn,
+          p,
+          productPubs.published,
+          { before: productBefore, idle: productIdle, subscribed: productSubscribed },
+          cpu.product,
+        ),
+        executions,
+        messages,
+      },
+      raw: phase(
+        'raw broadcast: plain `ws`, one pre-serialised Buffer',
+        rawConn,
+        r,
+        rawPubs.published,
+        { before: rawBefore, idle: rawIdle },
+        cpu.raw,
+      ),
     };
   } finally {
-    pubs.close();
+    productPubs.close();
+    rawPubs.close();
     publisher.disconnect();
     await Promise.all(workers.map((w) => w.close()));
-    await server.stop();
+    await Promise.all([product.stop(), raw.stop()]);
   }
 }
 
@@ -462,19 +505,17 @@ function memoryRows(p: PhaseResult): string[] {
 async function main(): Promise<void> {
   const limit = openFileLimit();
   const perWorker = Math.ceil(SOCKETS / WORKERS);
-  // Each client process holds its share of the sockets; the server holds them all.
-  if (limit < SOCKETS + 500) {
+  // The server holds every socket; each client process its share of both servers' sockets.
+  if (limit < SOCKETS + 500 || limit < 2 * perWorker + 500) {
     throw new Error(
-      `open-file limit ${limit} is below ${SOCKETS + 500} (the server holds every socket): raise it (ulimit -n) or lower BENCH_FANOUT_SOCKETS`,
+      `open-file limit ${limit} is too low for ${SOCKETS} sockets over ${WORKERS} client processes ` +
+        `(each holds ${2 * perWorker}): raise it (ulimit -n), add BENCH_FANOUT_WORKERS or lower BENCH_FANOUT_SOCKETS`,
     );
   }
   const result = await withBenchEnvironment('fan-out', async (ctx) => {
     if (!ctx.config.redisUrl)
       throw new Error('bench:fan-out needs Redis (BENCH_REDIS_URL): events reach the product through it');
-    const spawnWorkers = () => Array.from({ length: WORKERS }, (_, i) => new ClientWorker(i));
-    const product = await productPhase(ctx, spawnWorkers());
-    const raw = await rawPhase(ctx, spawnWorkers(), product.messageBytes || 200);
-    return { ctx, product, raw };
+    return { ctx, ...(await run(ctx)) };
   });
 
   const { ctx, product, raw } = result;
@@ -496,7 +537,7 @@ async function main(): Promise<void> {
       notes.push(`${p.name}: processes outside the measurement used ${pct(p.cpu.otherPct)} of a core.`);
   }
   const md = [
-    '## Fan-out: 10,000 subscribers (`bench/fan-out.ts`)',
+    `## Fan-out: ${fmtInt(SOCKETS)} subscribers (\`bench/fan-out.ts\`)`,
     '',
     `Run ${ctx.machine.date}. Machine: ${machineLine(ctx.machine)}.`,
     '',
@@ -504,11 +545,13 @@ async function main(): Promise<void> {
       `opened by ${WORKERS} client process(es) (\`bench/lib/ws-clients.ts\`, ${fmtInt(perWorker)} sockets each), ` +
       `${USERS} investors' tokens used in turn; every socket subscribed to the contract's ` +
       '`ListingFundingChanged($listingId)` on one OPEN listing; ' +
-      `${EVENTS} events (an investment of $25 each, over HTTP), one every ${INTERVAL_MS} ms. Latency = client receipt − ` +
+      `${EVENTS} events (an investment of $25 each, over HTTP), one every ${INTERVAL_MS} ms, in ${ROUNDS} rounds ` +
+      'alternating with the raw broadcast (both servers up and all their sockets open throughout, so that drift on ' +
+      'this shared machine hits both alike). Latency = client receipt − ' +
       'publication on Redis (heard by the bench on the same channel as the server), per socket and event. ' +
       'Raw broadcast: a plain `ws` server (`bench/baseline/raw-broadcast.ts`) that sends one pre-serialised Buffer ' +
-      "of the product's message size to every socket for each message the bench publishes on Redis, the same " +
-      'sockets, clients, count and interval. Redis real; PostgreSQL local.',
+      "of the product's message size to every socket for each message the bench publishes on Redis: as many " +
+      'sockets from the same client processes, the same count and interval. Redis real; PostgreSQL local.',
     '',
     '### Targets (SPEC section 13)',
     '',

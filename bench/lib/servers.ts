@@ -29,9 +29,7 @@ type ChildMessage =
  * socket). `gc` is reached without --expose-gc on the command line.
  */
 function memoryAfterGc(): NodeJS.MemoryUsage {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
   gc();
   gc();

@@ -7,7 +7,7 @@
  * - `connect`: opens `count` sockets (`graphql-ws`: connection_init with a bearer token,
  *   connected on connection_ack; `raw`: connected when open), `concurrency` at a time, each
  *   from its own loopback source address so that ports never run out across runs.
- * - `subscribe`: one subscription (id "1") on every graphql-ws socket.
+ * - `subscribe`: one subscription (id "1") on every graphql-ws socket opened so far.
  * - `report`: receipt times by cursor (CLOCK_MONOTONIC in ms, `process.hrtime`: the same
  *   clock in every process on this machine), message sizes, and what went wrong.
  * - `close`: closes every socket; the process then exits.
@@ -49,6 +49,8 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const CURSOR = Buffer.from('"cursor":"');
 
 const sockets: WebSocket[] = [];
+/** The graphql-ws ones among them (`subscribe` goes to these). */
+const graphqlSockets: WebSocket[] = [];
 const receipts = new Map<string, number[]>();
 const bytes: number[] = [];
 const other: string[] = [];
@@ -111,13 +113,17 @@ async function connect(c: Extract<ClientCommand, { type: 'connect' }>): Promise<
   const t0 = performance.now();
   let next = 0;
   let failed = 0;
+  let connected = 0;
   let firstError: string | null = null;
   const one = async () => {
     while (next < c.count) {
       const i = next++;
       const local = `127.${c.net}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
       try {
-        sockets.push(await open(c.url, c.protocol, c.tokens[i % c.tokens.length]!, local));
+        const ws = await open(c.url, c.protocol, c.tokens[i % c.tokens.length]!, local);
+        sockets.push(ws);
+        if (c.protocol === 'graphql-ws') graphqlSockets.push(ws);
+        connected++;
       } catch (err) {
         failed++;
         firstError ??= (err as Error).message;
@@ -125,7 +131,7 @@ async function connect(c: Extract<ClientCommand, { type: 'connect' }>): Promise<
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, one));
-  return { type: 'connect', connected: sockets.length, failed, firstError, ms: performance.now() - t0 };
+  return { type: 'connect', connected, failed, firstError, ms: performance.now() - t0 };
 }
 
 function subscribe(c: Extract<ClientCommand, { type: 'subscribe' }>): ClientReply {
@@ -135,7 +141,7 @@ function subscribe(c: Extract<ClientCommand, { type: 'subscribe' }>): ClientRepl
     payload: { query: c.query, variables: c.variables },
   });
   let sent = 0;
-  for (const ws of sockets) {
+  for (const ws of graphqlSockets) {
     if (ws.readyState !== ws.OPEN) continue;
     ws.send(message);
     sent++;
