@@ -10,6 +10,7 @@ import {
 } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Viewer } from '../services/common/request-scope';
+import { isPipeable } from '../subscriptions/common/live-stream';
 import { VIEWER_INDEPENDENT_SUBSCRIPTIONS } from '../subscriptions/common/sharing';
 import type { Metrics } from './metrics';
 
@@ -134,33 +135,46 @@ const cursorOf = (event: unknown): string | null => {
   return typeof c === 'string' ? c : null;
 };
 
-/** Bytes queued on a socket past which a subscriber waits for its writes (back-pressure). */
-const SLOW_SOCKET_BYTES = 64 * 1024;
+/**
+ * Bytes queued on a socket (not yet taken by the kernel) past which its subscription is ended
+ * as too slow, like a LiveStream that falls 1,000 events behind: about 3,000 typical events.
+ */
+const SLOW_SOCKET_BYTES = 1024 * 1024;
 const TEXT = { binary: false } as const;
 const CLOSE_BRACE = 0x7d;
 
-/**
- * Writes `prefix + payload + "}"` as one text frame. A socket that keeps up is written to
- * without waiting (no promise per socket); one with more than SLOW_SOCKET_BYTES queued is
- * waited for, so its stream queues the events instead and cuts it off when it falls too far
- * behind (LiveStream), as graphql-ws's per-message wait did.
- */
-export function sendNext(socket: WebSocket, prefix: Buffer, payload: Buffer): Promise<void> | undefined {
-  if (socket.readyState !== socket.OPEN) return undefined;
+/** Writes `prefix + payload + "}"` as one text frame (copies, no encoding); false if the socket is too far behind. */
+export function sendNext(socket: WebSocket, prefix: Buffer, payload: Buffer): boolean {
+  if (socket.readyState !== socket.OPEN) return true;
+  if (socket.bufferedAmount > SLOW_SOCKET_BYTES) return false;
   const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
   prefix.copy(frame, 0);
   payload.copy(frame, prefix.length);
   frame[frame.length - 1] = CLOSE_BRACE;
-  if (socket.bufferedAmount < SLOW_SOCKET_BYTES) {
-    socket.send(frame, TEXT);
-    return undefined;
-  }
-  return new Promise((resolve, reject) => socket.send(frame, TEXT, (err) => (err ? reject(err) : resolve())));
+  socket.send(frame, TEXT);
+  return true;
 }
 
-interface Entry {
-  at: number;
-  payload: Promise<Buffer>;
+/** One event's payload under one key: being executed, or its bytes, or why it failed. */
+class Entry {
+  bytes: Buffer | null = null;
+  error: unknown = null;
+  /** Deliveries whose next message this is, told when it settles. */
+  waiters: { flush(): void }[] = [];
+
+  constructor(readonly at: number) {}
+
+  get settled(): boolean {
+    return this.bytes !== null || this.error !== null;
+  }
+
+  settle(bytes: Buffer | null, error: unknown): void {
+    this.bytes = bytes;
+    this.error = error ?? (bytes ? null : new Error('no payload'));
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const d of waiters) d.flush();
+  }
 }
 
 export class FanOut {
@@ -196,7 +210,7 @@ export class FanOut {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
     return new Delivery(
-      (source as AsyncIterable<unknown>)[Symbol.asyncIterator](),
+      source as AsyncIterable<unknown>,
       subscriber,
       args,
       this,
@@ -204,19 +218,29 @@ export class FanOut {
     );
   }
 
-  /** The serialised payload of `event` for this subscriber (UTF-8): shared under (key, cursor). */
-  payload(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<Buffer> {
+  /** The shared payload of `event` for this subscriber, started if it is the first to ask. */
+  entry(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Entry {
     const cursor = cursorOf(event);
-    if (cursor === null) return this.run(subscriber, args, event);
     const now = Date.now();
+    if (cursor === null) return this.run(new Entry(now), subscriber, args, event);
     const k = `${subscriber.key}\n${cursor}`;
     const hit = this.entries.get(k);
-    if (hit && now - hit.at < this.ttlMs) return hit.payload;
+    if (hit && now - hit.at < this.ttlMs) return hit;
     if (hit) this.entries.delete(k);
-    const payload = this.run(subscriber, args, event);
-    this.entries.set(k, { at: now, payload });
+    const entry = new Entry(now);
+    this.entries.set(k, entry);
     this.evict(now);
-    return payload;
+    return this.run(entry, subscriber, args, event);
+  }
+
+  /** The serialised payload of `event` (UTF-8), shared under (key, cursor). */
+  payload(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<Buffer> {
+    const entry = this.entry(subscriber, args, event);
+    return new Promise((resolve, reject) => {
+      const done = () => (entry.bytes ? resolve(entry.bytes) : reject(toError(entry.error)));
+      if (entry.settled) done();
+      else entry.waiters.push({ flush: done });
+    });
   }
 
   private evict(now: number): void {
@@ -226,60 +250,144 @@ export class FanOut {
     }
   }
 
-  private async run(subscriber: Subscriber, args: ExecutionArgs, event: unknown): Promise<Buffer> {
+  private run(entry: Entry, subscriber: Subscriber, args: ExecutionArgs, event: unknown): Entry {
     this.o.metrics.subscriptionExecutions.inc();
-    const result = await execute({
-      schema: args.schema,
-      document: args.document,
-      operationName: args.operationName,
-      variableValues: args.variableValues,
-      rootValue: event,
-      contextValue: this.o.context(subscriber),
-    });
-    return Buffer.from(JSON.stringify(this.o.finish(result)));
+    Promise.resolve(
+      execute({
+        schema: args.schema,
+        document: args.document,
+        operationName: args.operationName,
+        variableValues: args.variableValues,
+        rootValue: event,
+        contextValue: this.o.context(subscriber),
+      }),
+    )
+      .then((result) => Buffer.from(JSON.stringify(this.o.finish(result))))
+      .then(
+        (bytes) => entry.settle(bytes, null),
+        (err: unknown) => entry.settle(null, err),
+      );
+    return entry;
   }
 }
 
+const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
 /**
- * One subscription's iterator as graphql-ws sees it: it reads the subscriber's own stream,
- * writes each event's shared payload to the socket itself, and yields nothing; it is done
- * when the stream ends or graphql-ws returns it (client `complete`, socket closed).
+ * One subscription's iterator as graphql-ws sees it: its stream pushes events in (a LiveHub
+ * stream, piped; any other async iterable is pumped), each event's shared payload is written
+ * to the socket in cursor order as soon as it is ready, and nothing is yielded to graphql-ws.
+ * Its one `next()` settles when the stream ends (done, or the stream's error), or when
+ * graphql-ws returns it (client `complete`, socket closed).
  */
 class Delivery implements AsyncIterableIterator<ExecutionResult> {
   private done = false;
+  /** Payloads to send, in the order their events came. */
+  private readonly queue: Entry[] = [];
+  /** The stream ended (null: still open); sent once the queue is empty. */
+  private ending: { error: unknown } | null = null;
+  private settleNext: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
+  private failNext: ((err: Error) => void) | null = null;
+  private outcome: { error: unknown } | null = null;
+  private readonly iterator: AsyncIterator<unknown>;
 
   constructor(
-    private readonly source: AsyncIterator<unknown>,
+    source: AsyncIterable<unknown>,
     private readonly subscriber: Subscriber,
     private readonly args: ExecutionArgs,
     private readonly fanOut: FanOut,
     private readonly messages: { inc(): void },
-  ) {}
-
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    while (!this.done) {
-      const r = await this.source.next();
-      if (r.done || this.done) break;
-      const payload = await this.fanOut.payload(this.subscriber, this.args, r.value);
-      if (this.done) break;
-      const slow = sendNext(this.subscriber.socket, this.subscriber.prefix, payload);
-      this.messages.inc();
-      if (slow) await slow;
+  ) {
+    const sink = {
+      event: (e: unknown) => this.event(e),
+      end: () => this.end(null),
+      fail: (err: unknown) => this.end(err ?? new Error('stream failed')),
+    };
+    const iterator = (this.iterator = source[Symbol.asyncIterator]());
+    if (isPipeable(source)) {
+      source.pipe(sink);
+    } else {
+      void (async () => {
+        for (let r = await iterator.next(); !r.done && !this.done; r = await iterator.next()) {
+          sink.event(r.value);
+        }
+      })().then(sink.end, sink.fail);
     }
+  }
+
+  private event(e: unknown): void {
+    if (this.done || this.ending) return;
+    this.queue.push(this.fanOut.entry(this.subscriber, this.args, e));
+    if (this.queue.length === 1) this.flush();
+  }
+
+  private end(error: unknown): void {
+    if (this.ending) return;
+    this.ending = { error };
+    this.flush();
+  }
+
+  /** Sends what is ready, in order; waits on the first payload still being executed. */
+  flush(): void {
+    while (!this.done && this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (!head.settled) {
+        head.waiters.push(this);
+        return;
+      }
+      this.queue.shift();
+      if (!head.bytes) return this.finish({ error: head.error });
+      if (!sendNext(this.subscriber.socket, this.subscriber.prefix, head.bytes)) {
+        return this.finish({ error: new Error('subscriber too slow; stream closed') });
+      }
+      this.messages.inc();
+    }
+    if (this.ending && !this.done) this.finish(this.ending);
+  }
+
+  private finish(outcome: { error: unknown }): void {
+    if (this.done) return;
     this.done = true;
-    return { done: true, value: undefined };
+    this.queue.length = 0;
+    if (outcome.error) void this.closeSource();
+    this.outcome = outcome;
+    this.settle();
+  }
+
+  private settle(): void {
+    if (!this.outcome || !this.settleNext) return;
+    const { error } = this.outcome;
+    if (error) this.failNext!(toError(error));
+    else this.settleNext({ done: true, value: undefined });
+    this.settleNext = this.failNext = null;
+  }
+
+  private async closeSource(): Promise<void> {
+    await this.iterator.return?.();
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return new Promise((resolve, reject) => {
+      this.settleNext = resolve;
+      this.failNext = reject;
+      this.settle();
+    });
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
-    this.done = true;
-    await this.source.return?.();
+    if (!this.done) {
+      this.done = true;
+      this.queue.length = 0;
+      this.outcome = { error: null };
+      await this.closeSource();
+      this.settle();
+    }
     return { done: true, value: undefined };
   }
 
   async throw(err?: unknown): Promise<IteratorResult<ExecutionResult>> {
-    this.done = true;
-    await this.source.return?.();
-    throw err instanceof Error ? err : new Error(String(err));
+    await this.return();
+    throw toError(err);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {

@@ -19,6 +19,17 @@ export interface StreamOptions {
 
 type Listener = (event: LiveEvent) => void;
 
+/** Where a piped stream's events go (`LiveStream.pipe`). */
+export interface EventSink {
+  event(e: LiveEvent): void;
+  end(): void;
+  fail(err: unknown): void;
+}
+
+/** A stream that can push its events instead of being pulled (a `LiveHub` stream). */
+export const isPipeable = (s: unknown): s is { pipe(sink: EventSink): void } =>
+  typeof (s as { pipe?: unknown } | null)?.pipe === 'function';
+
 const PAGE = 200;
 /** A subscriber this far behind is disconnected rather than buffered without bound. */
 const MAX_QUEUE = 1000;
@@ -254,6 +265,10 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
   }
 
   private push(e: LiveEvent): void {
+    if (this.sink) {
+      this.sink.event(e);
+      return;
+    }
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
@@ -276,10 +291,38 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     this.finished = true;
     for (const c of this.cleanup) c();
     this.cleanup = [];
+    if (this.sink) {
+      const sink = this.sink;
+      this.sink = null;
+      const err = this.failure;
+      this.failure = null;
+      if (err) sink.fail(err);
+      else sink.end();
+      return;
+    }
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = null;
       w({ value: undefined, done: true });
+    }
+  }
+
+  private sink: EventSink | null = null;
+
+  /**
+   * Hands every event to `sink` as it passes the checks, instead of queueing it for `next()`
+   * (what was queued first): the fan-out's way to skip a promise per event and subscriber.
+   * The stream then ends through `sink.end()` or `sink.fail(err)`.
+   */
+  pipe(sink: EventSink): void {
+    this.sink = sink;
+    for (const e of this.queue.splice(0)) sink.event(e);
+    if (this.finished) {
+      this.sink = null;
+      const err = this.failure;
+      this.failure = null;
+      if (err) sink.fail(err);
+      else sink.end();
     }
   }
 
