@@ -389,20 +389,29 @@ async function run(ctx: BenchContext) {
         `round ${round}/${ROUNDS}: product, ${perRound} investments of $25, one every ${INTERVAL_MS} ms…`,
       );
       let c0 = snapshot(groups(product));
-      await paced(perRound, async () => {
-        const r = must(
-          await gql<{ invest: { userErrors: unknown[] } }>(
-            product.url,
-            contractOperation('marketplace.graphql', 'Invest'),
-            { input: { listingId, amount: '25.00', idempotencyKey: randomUUID() } },
-            investor.accessToken,
-          ),
-          'invest',
-        );
-        if (r.invest.userErrors.length) throw new Error(`invest: ${JSON.stringify(r.invest.userErrors)}`);
-      });
-      for (const c of await drain(workers, productPubs.published, seen.product, perRound, conn.connected))
-        seen.product.add(c);
+      // BENCH_FANOUT_PROFILE=1: V8 CPU profiles of the server's product rounds, in bench/out/profiles.
+      const profiled = <T>(during: () => Promise<T>) =>
+        process.env.BENCH_FANOUT_PROFILE === '1'
+          ? product.profile(
+              join(__dirname, 'out', 'profiles', `fan-out-${round}-${Date.now()}.cpuprofile`),
+              during,
+            )
+          : during();
+      const drained = await profiled(() =>
+        paced(perRound, async () => {
+          const r = must(
+            await gql<{ invest: { userErrors: unknown[] } }>(
+              product.url,
+              contractOperation('marketplace.graphql', 'Invest'),
+              { input: { listingId, amount: '25.00', idempotencyKey: randomUUID() } },
+              investor.accessToken,
+            ),
+            'invest',
+          );
+          if (r.invest.userErrors.length) throw new Error(`invest: ${JSON.stringify(r.invest.userErrors)}`);
+        }).then(() => drain(workers, productPubs.published, seen.product, perRound, conn.connected)),
+      );
+      for (const c of drained) seen.product.add(c);
       cpu.product.push(cpuReport(c0, snapshot(groups(product))));
       bytes ||= (await collect(workers, productPubs.published)).messageBytes || 300;
 

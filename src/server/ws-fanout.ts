@@ -179,8 +179,12 @@ class Entry {
 
 export class FanOut {
   private readonly subscribers = new WeakMap<ExecutionArgs, Subscriber>();
-  /** Shared payloads by `key \n cursor`, oldest first. */
-  private readonly entries = new Map<string, Entry>();
+  /**
+   * Shared payloads by cursor, then by key (two lookups with strings whose hashes V8 keeps:
+   * no key is built per socket); cursors oldest first.
+   */
+  private readonly entries = new Map<string, { at: number; byKey: Map<string, Entry> }>();
+  private count = 0;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
 
@@ -191,7 +195,7 @@ export class FanOut {
 
   /** How many shared payloads are held (for tests: it stays bounded). */
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** The operation behind these execution arguments will be a shared subscription. */
@@ -223,12 +227,20 @@ export class FanOut {
     const cursor = cursorOf(event);
     const now = Date.now();
     if (cursor === null) return this.run(new Entry(now), subscriber, args, event);
-    const k = `${subscriber.key}\n${cursor}`;
-    const hit = this.entries.get(k);
-    if (hit && now - hit.at < this.ttlMs) return hit;
-    if (hit) this.entries.delete(k);
+    let slot = this.entries.get(cursor);
+    if (slot && now - slot.at >= this.ttlMs) {
+      this.drop(cursor, slot);
+      slot = undefined;
+    }
+    if (!slot) {
+      slot = { at: now, byKey: new Map() };
+      this.entries.set(cursor, slot);
+    }
+    const hit = slot.byKey.get(subscriber.key);
+    if (hit) return hit;
     const entry = new Entry(now);
-    this.entries.set(k, entry);
+    slot.byKey.set(subscriber.key, entry);
+    this.count++;
     this.evict(now);
     return this.run(entry, subscriber, args, event);
   }
@@ -243,11 +255,17 @@ export class FanOut {
     });
   }
 
+  /** Oldest cursors first: expired ones, and any past `maxEntries` payloads (never the newest cursor). */
   private evict(now: number): void {
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= this.maxEntries && now - e.at < this.ttlMs) break;
-      this.entries.delete(k);
+    for (const [cursor, slot] of this.entries) {
+      if ((this.count <= this.maxEntries || this.entries.size === 1) && now - slot.at < this.ttlMs) break;
+      this.drop(cursor, slot);
     }
+  }
+
+  private drop(cursor: string, slot: { byKey: Map<string, Entry> }): void {
+    this.entries.delete(cursor);
+    this.count -= slot.byKey.size;
   }
 
   private run(entry: Entry, subscriber: Subscriber, args: ExecutionArgs, event: unknown): Entry {
