@@ -185,6 +185,17 @@ export class FanOut {
    */
   private readonly entries = new Map<string, { at: number; byKey: Map<string, Entry> }>();
   private count = 0;
+  /** Messages written, added to the metric once per turn of the event loop (not per socket). */
+  private readonly sent = {
+    n: 0,
+    add: () => {
+      if (this.sent.n++ === 0)
+        setImmediate(() => {
+          this.o.metrics.subscriptionMessages.inc(this.sent.n);
+          this.sent.n = 0;
+        });
+    },
+  };
   private readonly ttlMs: number;
   private readonly maxEntries: number;
 
@@ -213,13 +224,7 @@ export class FanOut {
     if (!subscriber) throw new Error('a subscription reached the fan-out without its subscriber');
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
-    return new Delivery(
-      source as AsyncIterable<unknown>,
-      subscriber,
-      args,
-      this,
-      this.o.metrics.subscriptionMessages,
-    );
+    return new Delivery(source as AsyncIterable<unknown>, subscriber, args, this, this.sent);
   }
 
   /** The shared payload of `event` for this subscriber, started if it is the first to ask. */
@@ -314,7 +319,7 @@ class Delivery implements AsyncIterableIterator<ExecutionResult> {
     private readonly subscriber: Subscriber,
     private readonly args: ExecutionArgs,
     private readonly fanOut: FanOut,
-    private readonly messages: { inc(): void },
+    private readonly messages: { add(): void },
   ) {
     const sink = {
       event: (e: unknown) => this.event(e),
@@ -358,7 +363,7 @@ class Delivery implements AsyncIterableIterator<ExecutionResult> {
       if (!sendNext(this.subscriber.socket, this.subscriber.prefix, head.bytes)) {
         return this.finish({ error: new Error('subscriber too slow; stream closed') });
       }
-      this.messages.inc();
+      this.messages.add();
     }
     if (this.ending && !this.done) this.finish(this.ending);
   }

@@ -164,7 +164,8 @@ class LiveStream implements AsyncIterableIterator<LiveEvent> {
     if (e.type !== this.o.type) return false;
     if (this.o.objectId && e.objectId !== this.o.objectId) return false;
     if (this.o.scope === 'all') return this.o.viewer.isAdmin;
-    return this.keys.some((k) => e.audience.includes(k));
+    for (const k of this.keys) if (e.audience.includes(k)) return true;
+    return false;
   }
 
   private onLive(e: LiveEvent): void {
