@@ -98,7 +98,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   deadlock: the idempotency key (its row is inserted first), then the credit account
  *   (`SELECT … FOR UPDATE`, or the guarded `UPDATE credit_account` of a purchase), then the
  *   card transaction, then plans and installments, then the payment or disbursement record,
- *   then the owner's reward balance, then their reward redemptions. Payments, refunds,
+ *   then the owner's reward balance, then their reward redemptions; on a marketplace loan,
+ *   after the account: its listing, its notes, then the investors' cash balances (an
+ *   investment, a distribution, an expiry; a deposit or withdrawal takes only the
+ *   investor's cash). Payments, refunds,
  *   conversions, redemptions, settlements and each account's daily-job step all start by
  *   locking the account. One exception: an approved card purchase written in one statement
  *   (`PurchaseApproval`) takes the account row before it inserts its key. Only a call with

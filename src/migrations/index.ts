@@ -6,6 +6,7 @@ import { Migration0004Repayments } from './0004-repayments';
 import { Migration0005MoneySafety } from './0005-money-safety';
 import { Migration0006OutboxRetention } from './0006-outbox-retention';
 import { Migration0007Marketplace } from './0007-marketplace';
+import { Migration0008CashDraws } from './0008-cash-draws';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -19,4 +20,5 @@ export const migrations: MigrationObject[] = [
   { name: '0005-money-safety', class: Migration0005MoneySafety },
   { name: '0006-outbox-retention', class: Migration0006OutboxRetention },
   { name: '0007-marketplace', class: Migration0007Marketplace },
+  { name: '0008-cash-draws', class: Migration0008CashDraws },
 ];

@@ -17,7 +17,10 @@ let admin: SignedUp;
 let m: ReturnType<typeof marketClient>;
 beforeAll(async () => {
   // 13.37 is a deposit the simulated provider declines, 7.77 a payout it rejects.
-  s = await startTestServer({ env: { GATEWAY_FAIL_AMOUNTS: '13.37,7.77' } });
+  // 31.41 a deposit whose answer is lost (the provider never answers the first request).
+  s = await startTestServer({
+    env: { GATEWAY_FAIL_AMOUNTS: '13.37,7.77', GATEWAY_TIMEOUT_AMOUNTS: '31.41', GATEWAY_TIMEOUT_MS: '300' },
+  });
   admin = await makeAdmin(s);
   m = marketClient(s);
 });
@@ -44,7 +47,7 @@ async function expectBooksBalanced(investors: SignedUp[]) {
   expect(tb.accounts.reduce((sum, a) => sum + cents(a.balance.amount), 0)).toBe(0);
   for (const u of investors) {
     const cash = cents((await m.portfolio(u)).cash.amount);
-    expect(-(await ledgerBalance(`investor:${userId(u)}:cash`))).toBe(cash);
+    expect(0 - (await ledgerBalance(`investor:${userId(u)}:cash`))).toBe(cash);
   }
 }
 
@@ -107,6 +110,44 @@ describe('investor cash', () => {
     ) as { withdrawCash: { movement: { status: string }; portfolio: { cash: { amount: string } } } };
     expect(rejected.withdrawCash.movement.status).toBe('FAILED');
     expect(rejected.withdrawCash.portfolio.cash.amount).toBe('100.00');
+    await expectBooksBalanced([u]);
+  });
+
+  it('a deposit the provider does not answer stays PENDING and is settled once later, with the same reference', async () => {
+    const u = await m.investor('0.00');
+    const q =
+      'mutation($input: CashMovementInput!) { depositCash(input: $input) { movement { id status } portfolio { cash { amount } } userErrors { code } } }';
+    const key = randomUUID();
+    const first = ok(
+      await s.gql(q, { input: { amount: '31.41', idempotencyKey: key } }, { token: u.accessToken }),
+    ) as {
+      depositCash: { movement: { id: string; status: string }; portfolio: { cash: { amount: string } } };
+    };
+    expect(first.depositCash.movement.status).toBe('PENDING');
+    expect(first.depositCash.portfolio.cash.amount).toBe('0.00');
+    const recovered = await s.app.services.cashMovements.recoverPending(s.app.orm.em.fork(), 0);
+    expect(recovered).toBeGreaterThanOrEqual(1);
+    await s.app.services.cashMovements.recoverPending(s.app.orm.em.fork(), 0);
+    expect((await m.portfolio(u)).cash.amount).toBe('31.41');
+    const again = ok(
+      await s.gql(q, { input: { amount: '31.41', idempotencyKey: key } }, { token: u.accessToken }),
+    ) as typeof first;
+    expect(again.depositCash.movement).toEqual({ id: first.depositCash.movement.id, status: 'SUCCEEDED' });
+    expect(again.depositCash.portfolio.cash.amount).toBe('31.41');
+    const ops = await sql<{ n: number }>(
+      s.databaseUrl,
+      "select count(*)::int as n from gateway_operation where kind = 'CHARGE' and amount = 3141",
+    );
+    expect(ops[0]!.n).toBe(1);
+    await expectBooksBalanced([u]);
+  });
+
+  it('withdrawals are idempotent: the same key pays out once', async () => {
+    const u = await m.investor('100.00');
+    const key = randomUUID();
+    expect((await m.withdraw(u, '40.00', key)).portfolio!.cash.amount).toBe('60.00');
+    expect((await m.withdraw(u, '40.00', key)).portfolio!.cash.amount).toBe('60.00');
+    expect((await m.withdraw(u, '41.00', key)).userErrors[0]!.code).toBe('IDEMPOTENCY_KEY_REUSED');
     await expectBooksBalanced([u]);
   });
 
@@ -266,6 +307,22 @@ describe('investing', () => {
     expect(cash.reduce((a, b) => a + b, 0)).toBe(20 * 10_000 - 2 * 5_000);
     expect(cash.filter((c) => c === 5_000)).toHaveLength(2);
     await expectBooksBalanced([first, ...racers]);
+  });
+
+  it('one investor with $100 sending 10 concurrent $25 investments: exactly 4 notes, cash never below zero', async () => {
+    const { listingId } = await m.listLoan(await signUp(s), '1000.00');
+    const inv = await m.investor('100.00');
+    const results = await Promise.all(Array.from({ length: 10 }, () => m.invest(inv, listingId, '25.00')));
+    expect(results.filter((r) => r.userErrors.length === 0)).toHaveLength(4);
+    expect(results.filter((r) => r.userErrors[0]?.code === 'INSUFFICIENT_FUNDS')).toHaveLength(6);
+    const p = await m.portfolio(inv);
+    expect(p.cash.amount).toBe('0.00');
+    expect(p.notes.totalCount).toBe(4);
+    expect((await m.listing(inv, listingId))!).toMatchObject({
+      funded: { amount: '100.00' },
+      investorCount: 1,
+    });
+    await expectBooksBalanced([inv]);
   });
 
   it('the last dollar funds the listing: notes issued, the loan paid out and scheduled from that day, everyone told, live', async () => {

@@ -45,6 +45,11 @@ export const PLATFORM_ACCOUNTS = {
     name: 'Servicing fees on note distributions',
     type: 'INCOME',
   },
+  drawsInTransit: {
+    code: 'platform:draws_in_transit',
+    name: 'Cash draws being paid out',
+    type: 'LIABILITY',
+  },
   withdrawalsInTransit: {
     code: 'platform:withdrawals_in_transit',
     name: 'Investor withdrawals being paid out',
@@ -184,6 +189,30 @@ export const disbursementPosting = (accountId: string, amount: Cents) =>
   posting('DISBURSEMENT', 'Loan disbursement', [
     { code: accountLedger(accountId).principal, amount },
     { code: P.cash.code, amount: -amount },
+  ]);
+
+/**
+ * A cash draw requested from a credit line: the owner owes it at once (the available credit
+ * drops in the same transaction); the money is in transit until the provider pays it out.
+ */
+export const drawPosting = (accountId: string, amount: Cents) =>
+  posting('CASH_DRAW', 'Cash draw from the credit line', [
+    { code: accountLedger(accountId).principal, amount },
+    { code: P.drawsInTransit.code, amount: -amount },
+  ]);
+
+/** A cash draw paid out by the provider. */
+export const drawPaidPosting = (amount: Cents) =>
+  posting('CASH_DRAW_PAID', 'Cash draw paid out', [
+    { code: P.drawsInTransit.code, amount },
+    { code: P.cash.code, amount: -amount },
+  ]);
+
+/** A cash draw the provider refused: nothing is owed for it. */
+export const drawReversedPosting = (accountId: string, amount: Cents) =>
+  posting('CASH_DRAW_FAILED', 'Cash draw refused; credit restored', [
+    { code: P.drawsInTransit.code, amount },
+    { code: accountLedger(accountId).principal, amount: -amount },
   ]);
 
 /** Scheduled interest becomes income when its installment is due (or is paid early). */

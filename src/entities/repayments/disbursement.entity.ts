@@ -6,11 +6,13 @@ export enum DisbursementKind {
   LOAN = 'LOAN',
   /** Money the owner had paid that a refund or a late-settling payment left with nothing to pay. */
   RETURN = 'RETURN',
+  /** Cash drawn from a credit line: once paid, a MONTHLY plan of `termMonths`. */
+  DRAW = 'DRAW',
 }
 
 /**
- * Money paid out to an account's owner through the gateway: a loan's principal, or money
- * returned. Committed PENDING first (its id is the provider's idempotency key), then settled.
+ * Money paid out to an account's owner through the gateway: a loan's principal, a cash draw
+ * from a credit line, or money returned. Committed PENDING first (its id is the provider's idempotency key), then settled.
  */
 @Entity({ tableName: 'disbursement' })
 @Index({ properties: ['accountId', 'id'] })
@@ -19,7 +21,8 @@ export enum DisbursementKind {
   expression: `create index "disbursement_pending_index" on "disbursement" ("attempted_at") where "status" = 'PENDING'`,
 })
 export class Disbursement {
-  [OptionalProps]?: 'createdAt' | 'failureReason' | 'kind' | 'sourceId' | 'attemptedAt' | 'settledAt';
+  [OptionalProps]?:
+    'createdAt' | 'failureReason' | 'kind' | 'sourceId' | 'attemptedAt' | 'settledAt' | 'termMonths';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -39,6 +42,10 @@ export class Disbursement {
 
   @Property({ type: 'bigint', runtimeType: 'number' })
   amount!: number;
+
+  /** A draw: the term of the plan it becomes once paid. */
+  @Property({ type: 'integer', nullable: true })
+  termMonths: number | null = null;
 
   /** PENDING, SUCCEEDED or FAILED. */
   @Property({ type: 'text' })

@@ -59,7 +59,8 @@ export class RepaymentResolver {
 
   @Authorized()
   @Mutation(() => RequestDisbursementPayload, {
-    description: 'Pay out a platform loan; its schedule starts today.',
+    description:
+      'Pay out a loan awaiting disbursement, or draw cash from a credit line (`amount`, `termMonths`): money to your bank through the payment provider; its schedule starts the day it is paid.',
   })
   @UseMiddleware(PayloadErrors)
   async requestDisbursement(

@@ -27,8 +27,11 @@ registerEnumType(NotificationKind, {
     PURCHASE_REFUNDED: { description: 'A card purchase was refunded, in full or in part.' },
     PLAN_CREATED: { description: 'A purchase was split into monthly installments.' },
     REWARDS_REDEEMED: { description: 'Reward points were redeemed as account credit.' },
-    LOAN_DISBURSED: { description: 'A loan was paid out; its schedule has started.' },
-    DISBURSEMENT_FAILED: { description: 'A loan (or money being returned) could not be paid out.' },
+    LOAN_DISBURSED: { description: 'A loan or a cash draw was paid out; its schedule has started.' },
+    DISBURSEMENT_FAILED: {
+      description:
+        'A loan, a cash draw (its credit is restored) or money being returned could not be paid out.',
+    },
     PAYMENT_RECEIVED: { description: 'A repayment went through.' },
     PAYMENT_FAILED: { description: 'A repayment was declined by the payment provider.' },
     PAYMENT_DUE: { description: 'An installment is due in 3 days.' },

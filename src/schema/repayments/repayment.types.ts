@@ -137,10 +137,25 @@ export const disbursementType = (d: DisbursementView): DisbursementType =>
     createdAt: new Date(d.createdAt),
   });
 
-@InputType({ description: 'The platform loan to pay out, with an idempotency key.' })
+@InputType({
+  description:
+    'A loan awaiting its payout, or a cash draw from a credit line (`amount`, `termMonths`), with an idempotency key.',
+})
 export class RequestDisbursementInput {
   @Field(() => ID)
   accountId!: string;
+
+  @Field(() => DecimalScalar, {
+    nullable: true,
+    description: 'Credit lines only (required there): the cash to draw, 50.00 up to the available credit.',
+  })
+  amount?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Credit lines only: months to repay the draw in, 3, 6 or 12 (default 12).',
+  })
+  termMonths?: number | null;
 
   @Field(() => String)
   @MaxLength(10_000)
@@ -148,7 +163,7 @@ export class RequestDisbursementInput {
 }
 
 @ObjectType({
-  description: 'Result of `requestDisbursement`: the loan account and its payout, or user errors.',
+  description: 'Result of `requestDisbursement`: the account and its payout, or user errors.',
 })
 export class RequestDisbursementPayload {
   @Field(() => CreditAccountType, { nullable: true })

@@ -1,13 +1,20 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { disbursementPosting, returnPayoutPosting } from '../../domain/ledger/ledger';
+import {
+  disbursementPosting,
+  drawPaidPosting,
+  drawPosting,
+  drawReversedPosting,
+  returnPayoutPosting,
+} from '../../domain/ledger/ledger';
 import { formatMoney } from '../../domain/common/money';
-import { CreditAccount, Disbursement } from '../../entities';
+import { Card, CreditAccount, Disbursement } from '../../entities';
+import { CardStatus } from '../../entities/accounts/card.entity';
 import { AccountKind, AccountStatus } from '../../entities/accounts/credit-account.entity';
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import { DisbursementKind } from '../../entities/repayments/disbursement.entity';
 import type { Tx } from '../../db/transactions';
-import { DomainError, UserErrorCode } from '../../lib/errors';
+import { DomainError, FieldErrors, UserErrorCode } from '../../lib/errors';
 import { toGlobalId } from '../../lib/global-id';
 import { type RequestScope } from '../common/request-scope';
 import { ACCOUNT_TYPE, lockAccount } from '../accounts/credit-account.service';
@@ -26,9 +33,14 @@ import type { CreditAccountService } from '../accounts/credit-account.service';
 import type { InstallmentPlanService } from '../accounts/installment-plan.service';
 import type { PaymentGateway } from './payment-gateway';
 
+/** A cash draw: at least $50.00, repaid over 3, 6 or 12 months (12 unless chosen). */
+const MIN_DRAW = 5_000;
+const DRAW_TERMS = [3, 6, 12];
+const DEFAULT_DRAW_TERM = 12;
+
 /**
- * Money paid out to an account's owner through the gateway: a platform loan's principal
- * (`requestDisbursement`) and money returned (a refund of a purchase already paid, a payment
+ * Money paid out to an account's owner through the gateway: a loan's principal and a cash
+ * draw from a credit line (`requestDisbursement`), and money returned (a refund of a purchase already paid, a payment
  * that found nothing left to pay). Same shape as payments: committed PENDING, the gateway
  * asked after the commit with the record's id as its idempotency key, settled with the answer.
  */
@@ -49,43 +61,24 @@ export class PayoutService {
 
   /**
    * Pays out a loan awaiting disbursement (a platform loan; a marketplace loan whose payout at
-   * funding failed): its schedule starts on the day the payout succeeds.
+   * funding failed), or draws cash from a credit line: its schedule starts on the day the
+   * payout succeeds.
    */
   async requestDisbursement(
     ctx: RequestScope,
-    input: { accountId: string; idempotencyKey: string },
+    input: { accountId: string; idempotencyKey: string; amount?: number | null; termMonths?: number | null },
   ): Promise<{ disbursement: DisbursementView; account: AccountView }> {
     const call = { operation: 'requestDisbursement', key: input.idempotencyKey, input };
     const { stored } = await this.mutations.run(ctx, call, async (tx) => {
       const account = await this.accounts.ownAccount(ctx, tx, input.accountId, ['input', 'accountId'], true);
-      // A platform loan awaits this call; a funded marketplace loan is paid out at funding,
-      // and this call tries again after that payout failed.
-      if (
-        account.kind !== AccountKind.PERSONAL_LOAN ||
-        account.status !== AccountStatus.PENDING_DISBURSEMENT
-      ) {
-        throw new DomainError(
-          UserErrorCode.INVALID_STATE,
-          'Only a loan awaiting disbursement can be disbursed.',
-          ['input', 'accountId'],
-        );
-      }
-      const underway = await tx.em.count(Disbursement, {
-        accountId: account.id,
-        kind: DisbursementKind.LOAN,
-        status: { $in: ['PENDING', 'SUCCEEDED'] },
-      });
-      if (underway > 0) {
-        throw new DomainError(UserErrorCode.INVALID_STATE, 'The disbursement of this loan is under way.', [
-          'input',
-          'accountId',
-        ]);
-      }
-      const d = this.pending(tx, account, DisbursementKind.LOAN, Number(account.creditLimit), null);
+      const d =
+        account.kind === AccountKind.CREDIT_LINE
+          ? await this.draw(tx, account, input)
+          : await this.loanPayout(tx, account, input);
       this.audit.record(tx, ctx, {
-        action: 'account.disburse',
+        action: d.kind === DisbursementKind.DRAW ? 'account.draw' : 'account.disburse',
         objectId: account.id,
-        changes: { disbursementId: d.id, amount: d.amount, status: 'PENDING' },
+        changes: { disbursementId: d.id, amount: d.amount, termMonths: d.termMonths, status: 'PENDING' },
       });
       return { stored: { disbursementId: d.id } };
     });
@@ -96,6 +89,93 @@ export class PayoutService {
       disbursement: disbursementView(d),
       account: accountView(await em.findOneOrFail(CreditAccount, { id: d.accountId })),
     };
+  }
+
+  /** A loan's principal, once: a loan's amount and term are its offer's. */
+  private async loanPayout(
+    tx: Tx,
+    account: CreditAccount,
+    input: { amount?: number | null; termMonths?: number | null },
+  ): Promise<Disbursement> {
+    for (const field of ['amount', 'termMonths'] as const) {
+      if (input[field] != null) {
+        throw new DomainError(
+          UserErrorCode.INVALID_INPUT,
+          `A loan pays out the amount and term of its offer; leave ${field} out (it is for credit-line draws).`,
+          ['input', field],
+        );
+      }
+    }
+    // A platform loan awaits this call; a funded marketplace loan is paid out at funding,
+    // and this call tries again after that payout failed.
+    if (account.status !== AccountStatus.PENDING_DISBURSEMENT) {
+      throw new DomainError(
+        UserErrorCode.INVALID_STATE,
+        'Only a loan awaiting disbursement can be disbursed.',
+        ['input', 'accountId'],
+      );
+    }
+    const underway = await tx.em.count(Disbursement, {
+      accountId: account.id,
+      kind: DisbursementKind.LOAN,
+      status: { $in: ['PENDING', 'SUCCEEDED'] },
+    });
+    if (underway > 0) {
+      throw new DomainError(UserErrorCode.INVALID_STATE, 'The disbursement of this loan is under way.', [
+        'input',
+        'accountId',
+      ]);
+    }
+    return this.pending(tx, account, DisbursementKind.LOAN, Number(account.creditLimit), null);
+  }
+
+  /**
+   * A cash draw (SPEC section 4): $50.00 up to the available credit, which drops at once
+   * under the account's lock (and the table's CHECK), so concurrent draws and purchases never
+   * overspend. The owner owes it from now; it earns no points.
+   */
+  private async draw(
+    tx: Tx,
+    account: CreditAccount,
+    input: { amount?: number | null; termMonths?: number | null },
+  ): Promise<Disbursement> {
+    const errors = new FieldErrors();
+    const amount = input.amount;
+    if (amount == null) errors.add(['input', 'amount'], 'Say how much cash to draw (at least $50.00).');
+    else if (amount < MIN_DRAW)
+      errors.add(['input', 'amount'], `A cash draw is at least ${formatMoney(MIN_DRAW)}.`);
+    const term = input.termMonths ?? DEFAULT_DRAW_TERM;
+    if (!DRAW_TERMS.includes(term))
+      errors.add(['input', 'termMonths'], 'A cash draw is repaid over 3, 6 or 12 months.');
+    errors.throwIfAny();
+    if (account.status !== AccountStatus.ACTIVE) {
+      throw new DomainError(
+        UserErrorCode.INVALID_STATE,
+        `Cash is drawn from an active credit line; this one is ${account.status}.`,
+        ['input', 'accountId'],
+      );
+    }
+    const usable = await tx.em.count(Card, { accountId: account.id, status: CardStatus.ACTIVE });
+    if (usable === 0) {
+      throw new DomainError(
+        UserErrorCode.INVALID_STATE,
+        'This credit line is frozen; unfreeze its card to draw cash.',
+        ['input', 'accountId'],
+      );
+    }
+    if (amount! > Number(account.availableCredit)) {
+      throw new DomainError(
+        UserErrorCode.AMOUNT_EXCEEDS_BALANCE,
+        `The most you can draw is your available credit, ${formatMoney(Number(account.availableCredit))}.`,
+        ['input', 'amount'],
+      );
+    }
+    account.availableCredit = Number(account.availableCredit) - amount!;
+    account.updatedAt = this.clock.now();
+    const d = this.pending(tx, account, DisbursementKind.DRAW, amount!, null);
+    d.termMonths = term;
+    this.ledger.post(tx, drawPosting(account.id, amount!), { creditAccountId: account.id, refId: d.id });
+    return d;
   }
 
   /**
@@ -170,6 +250,7 @@ export class PayoutService {
       d.failureReason = answer.ok ? null : answer.reason;
       d.settledAt = now;
       if (d.kind === DisbursementKind.RETURN) this.settleReturn(tx, account, d, answer);
+      else if (d.kind === DisbursementKind.DRAW) this.settleDraw(tx, account, d, answer);
       else this.settleLoan(tx, account, d, answer, now);
     });
   }
@@ -189,6 +270,47 @@ export class PayoutService {
         : `We could not send ${formatMoney(amount)} back to your bank account (${answer.reason}); our team will contact you.`,
       { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
     );
+  }
+
+  /**
+   * A cash draw: once paid, a MONTHLY plan at the account's APR starting today; refused, the
+   * credit comes back and nothing is owed. The owner is told either way.
+   */
+  private settleDraw(tx: Tx, account: CreditAccount, d: Disbursement, answer: GatewayResult): void {
+    const amount = Number(d.amount);
+    const ref = { creditAccountId: account.id, refId: d.id };
+    if (answer.ok) {
+      this.plans.createMonthlyPlan(
+        tx,
+        account,
+        amount,
+        account.aprBp,
+        d.termMonths!,
+        this.clock.today(),
+        null,
+      );
+      this.ledger.post(tx, drawPaidPosting(amount), ref);
+    } else {
+      account.availableCredit = Number(account.availableCredit) + amount;
+      account.updatedAt = this.clock.now();
+      this.ledger.post(tx, drawReversedPosting(account.id, amount), ref);
+    }
+    this.notifications.notify(
+      tx,
+      account.ownerId,
+      answer.ok ? NotificationKind.LOAN_DISBURSED : NotificationKind.DISBURSEMENT_FAILED,
+      answer.ok ? 'Your cash is on its way' : 'Cash draw failed',
+      answer.ok
+        ? `${formatMoney(amount)} has been sent to your bank, repaid over ${d.termMonths} months. Your first payment is due in a month.`
+        : `We could not send ${formatMoney(amount)} (${answer.reason}); your available credit is restored.`,
+      { accountId: toGlobalId(ACCOUNT_TYPE, account.id) },
+    );
+    this.audit.record(tx, null, {
+      action: 'account.draw.settle',
+      objectId: account.id,
+      actorId: account.ownerId,
+      changes: { disbursementId: d.id, status: d.status },
+    });
   }
 
   /**
