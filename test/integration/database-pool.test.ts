@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import { SubmitApplicationDocument } from '../generated/contract';
 import { primeLoan, signUp } from '../support/fixtures';
+import { watchStatements } from '../support/observe';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -20,31 +21,23 @@ afterAll(async () => {
 it('DATABASE_POOL_MAX=2: 40 applications at once all answer, over at most 2 connections', async () => {
   const { accessToken } = await signUp(s);
   const used = new Set<PgClient>();
-  const original = PgClient.prototype.query;
-  const spy = jest.spyOn(PgClient.prototype, 'query').mockImplementation(function (
-    this: PgClient,
-    ...args: unknown[]
-  ) {
-    const q = args[0];
-    const text = typeof q === 'string' ? q : (q as { text?: unknown } | null)?.text;
-    // The requests' own statements (the outbox relay listens on a connection of its own).
-    if (typeof text === 'string' && /credit_application|idempotency_key/.test(text)) used.add(this);
-    return (original as (...a: unknown[]) => unknown).apply(this, args) as never;
-  });
-  try {
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, () =>
-        s.gql(
-          SubmitApplicationDocument,
-          { input: primeLoan({ idempotencyKey: randomUUID() }) as never },
-          { token: accessToken },
+  // The requests' own statements (the outbox relay listens on a connection of its own).
+  const answers = await watchStatements(
+    (client, text) => {
+      if (/credit_application|idempotency_key/.test(text)) used.add(client);
+    },
+    () =>
+      Promise.all(
+        Array.from({ length: 40 }, () =>
+          s.gql(
+            SubmitApplicationDocument,
+            { input: primeLoan({ idempotencyKey: randomUUID() }) as never },
+            { token: accessToken },
+          ),
         ),
       ),
-    );
-    for (const a of answers) expect(ok(a).submitApplication.application!.status).toBe('APPROVED');
-  } finally {
-    spy.mockRestore();
-  }
+  );
+  for (const a of answers) expect(ok(a).submitApplication.application!.status).toBe('APPROVED');
   expect(used.size).toBeGreaterThan(0);
   expect(used.size).toBeLessThanOrEqual(2);
 });

@@ -1,6 +1,5 @@
 import { parse } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { Client as PgClient } from 'pg';
 import {
   ApplicationUpdatedDocument,
   ListingFundingChangedDocument,
@@ -11,6 +10,7 @@ import {
 import { makeAdmin, notify, referredLoan, signUp, type SignedUp } from '../support/fixtures';
 import { listen, settled, type Subscription } from '../support/live';
 import { marketClient } from '../support/marketplace';
+import { metricValue, statementsMatching } from '../support/observe';
 import { ok, startTestServer, type TestServer } from '../support/server';
 import { VIEWER_INDEPENDENT_SUBSCRIPTIONS } from '../../src/subscriptions/common/sharing';
 
@@ -32,10 +32,9 @@ afterAll(async () => {
 });
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(s.url.replace(/\/graphql$/, '/metrics'))).text();
-  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
-  if (!m) throw new Error(`${name} missing from /metrics`);
-  return Number(m[1]);
+  const value = await metricValue(s.url, name);
+  if (value === null) throw new Error(`${name} missing from /metrics`);
+  return value;
 }
 
 /** How much `work` moved the fan-out's counters. */
@@ -47,27 +46,6 @@ async function counted(work: () => Promise<unknown>): Promise<{ executions: numb
     executions: (await metric('graphql_subscription_executions_total')) - e0,
     messages: (await metric('graphql_subscription_messages_total')) - m0,
   };
-}
-
-/** Statements sent to PostgreSQL (by anything in this process) while `work` runs that match `re`. */
-async function statements(re: RegExp, work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = PgClient.prototype.query;
-  const spy = jest.spyOn(PgClient.prototype, 'query').mockImplementation(function (
-    this: PgClient,
-    ...args: unknown[]
-  ) {
-    const q = args[0];
-    const text = typeof q === 'string' ? q : (q as { text?: unknown } | null)?.text;
-    if (typeof text === 'string' && re.test(text)) seen.push(text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args) as never;
-  });
-  try {
-    await work();
-  } finally {
-    spy.mockRestore();
-  }
-  return seen;
 }
 
 const referred = async (u: SignedUp) =>
@@ -125,7 +103,7 @@ describe('fan-out of one event', () => {
       const app = await referred(u);
       const subs: AppEvent[] = await sockets(u.accessToken, n, { applicationId: app.id });
       await settled(s);
-      const seen = await statements(/credit_application/, async () => {
+      const seen = await statementsMatching(/credit_application/, async () => {
         await approve(app.id);
         await Promise.all(subs.map((x) => x.next()));
       });

@@ -3,6 +3,7 @@ import { forbidden } from '../../src/lib/errors';
 import { cursorExpired } from '../../src/subscriptions/common/outbox-retention';
 import { signUp, type SignedUp } from '../support/fixtures';
 import { subscribe } from '../support/live';
+import { metricValue } from '../support/observe';
 import { startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -29,9 +30,7 @@ const at = (line: number, column: number) => [{ line, column }];
 
 /** How many errors with this code /metrics has counted so far. */
 async function counted(code: string): Promise<number> {
-  const text = await (await fetch(s.url.replace(/\/graphql$/, '/metrics'))).text();
-  const m = new RegExp(`^graphql_errors_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
+  return (await metricValue(s.url, `graphql_errors_total{code="${code}"}`)) ?? 0;
 }
 
 /** A FORBIDDEN thrown from inside a service, the way a service's own access check throws it. */

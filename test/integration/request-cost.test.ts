@@ -1,8 +1,9 @@
-import { Client as PgClient } from 'pg';
 import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { MeDocument, SignUpDocument } from '../generated/contract';
 import { signUp, uniqueEmail } from '../support/fixtures';
+import { Client as PgClient } from 'pg';
+import { statementsMatching } from '../support/observe';
 import { ok, redisAvailable, startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -32,27 +33,6 @@ const overSocket = <T>(client: Client, query: string) =>
     );
   });
 
-/** Statements sent to PostgreSQL while `work` runs that touch the given tables. */
-async function statementsTouching(tables: RegExp, work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const original = PgClient.prototype.query;
-  const spy = jest.spyOn(PgClient.prototype, 'query').mockImplementation(function (
-    this: PgClient,
-    ...args: unknown[]
-  ) {
-    const q = args[0];
-    const text = typeof q === 'string' ? q : (q as { text?: unknown } | null)?.text;
-    if (typeof text === 'string' && tables.test(text)) seen.push(text);
-    return (original as (...a: unknown[]) => unknown).apply(this, args) as never;
-  });
-  try {
-    await work();
-  } finally {
-    spy.mockRestore();
-  }
-  return seen;
-}
-
 describe('me', () => {
   it('answers exactly what sign-up showed, over HTTP and over a WebSocket', async () => {
     const res = ok(
@@ -76,7 +56,7 @@ describe('me', () => {
   it('asks the database one statement over HTTP: the session check that reads the account', async () => {
     const u = await signUp(s);
     ok(await s.gql(MeDocument, {}, { token: u.accessToken })); // warm: the token is verified once
-    const statements = await statementsTouching(/refresh_token|app_user/, async () => {
+    const statements = await statementsMatching(/refresh_token|app_user/, async () => {
       expect(ok(await s.gql(MeDocument, {}, { token: u.accessToken })).me!.email).toBe(u.email);
     });
     expect(statements).toHaveLength(1);
