@@ -214,6 +214,13 @@ describe('listings', () => {
       await s.gql(ListingsDocument, { status: 'OPEN', grades: ['A'], first: 50 }, { token: inv.accessToken }),
     ).listings;
     expect(page.edges.map((e) => e.node.id)).toContain(listingId);
+    // Newest first: a listing opened later comes before it.
+    const later = (await m.listLoan(await signUp(s), '1000.00')).listingId;
+    const ids = ok(
+      await s.gql(ListingsDocument, { status: 'OPEN', first: 100 }, { token: inv.accessToken }),
+    ).listings.edges.map((e) => e.node.id);
+    expect(ids.indexOf(later)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(later)).toBeLessThan(ids.indexOf(listingId));
     const none = ok(await s.gql(ListingsDocument, { grades: ['E'] }, { token: inv.accessToken })).listings;
     expect(none.edges.map((e) => e.node.id)).not.toContain(listingId);
     // Another borrower sees nothing, exactly as for an id that does not exist.

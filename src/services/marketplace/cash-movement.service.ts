@@ -27,19 +27,33 @@ import type { IdempotentMutations } from '../common/idempotent-mutation';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import { creditInvestorCash, debitInvestorCash, openInvestorCash } from './investor-cash';
-import type { CashMovementView } from './marketplace-view';
+import { movementView, type CashMovementView } from './marketplace-view';
 
 /** The most one deposit or withdrawal moves: $1,000,000.00. */
 const MAX_MOVEMENT = 100_000_000;
 
-const movementView = (m: CashMovement): CashMovementView => ({
-  id: m.id,
-  kind: m.kind,
-  amount: Number(m.amount),
-  status: m.status,
-  failureReason: m.failureReason,
-  createdAt: m.createdAt,
-});
+/** What the investor is told when the gateway answers. */
+function settledNotice(deposit: boolean, answer: GatewayResult, amount: string) {
+  if (!answer.ok)
+    return {
+      kind: NotificationKind.CASH_MOVEMENT_FAILED,
+      title: deposit ? 'Deposit failed' : 'Withdrawal failed',
+      body: deposit
+        ? `Your deposit of ${amount} was declined (${answer.reason}).`
+        : `We could not pay out ${amount} (${answer.reason}); it is back in your cash.`,
+    };
+  return deposit
+    ? {
+        kind: NotificationKind.CASH_DEPOSITED,
+        title: 'Cash deposited',
+        body: `${amount} is in your cash, ready to invest.`,
+      }
+    : {
+        kind: NotificationKind.CASH_WITHDRAWN,
+        title: 'Cash withdrawn',
+        body: `${amount} is on its way to your bank account.`,
+      };
+}
 
 /**
  * Investors' cash in and out through the gateway (SPEC sections 5 and 7), the shape of
@@ -150,29 +164,8 @@ export class CashMovementService {
           this.ledger.post(tx, withdrawalReversedPosting(m.userId, amount), { refId: m.id });
         }
       }
-      this.notifications.notify(
-        tx,
-        m.userId,
-        !answer.ok
-          ? NotificationKind.CASH_MOVEMENT_FAILED
-          : deposit
-            ? NotificationKind.CASH_DEPOSITED
-            : NotificationKind.CASH_WITHDRAWN,
-        !answer.ok
-          ? deposit
-            ? 'Deposit failed'
-            : 'Withdrawal failed'
-          : deposit
-            ? 'Cash deposited'
-            : 'Cash withdrawn',
-        !answer.ok
-          ? deposit
-            ? `Your deposit of ${formatMoney(amount)} was declined (${answer.reason}).`
-            : `We could not pay out ${formatMoney(amount)} (${answer.reason}); it is back in your cash.`
-          : deposit
-            ? `${formatMoney(amount)} is in your cash, ready to invest.`
-            : `${formatMoney(amount)} is on its way to your bank account.`,
-      );
+      const notice = settledNotice(deposit, answer, formatMoney(amount));
+      this.notifications.notify(tx, m.userId, notice.kind, notice.title, notice.body);
       this.audit.record(tx, null, {
         action: `investor.${m.kind.toLowerCase()}.settle`,
         objectId: m.id,

@@ -3,6 +3,7 @@ import { distributionPosting, noteChargeOffPosting, type NoteShare } from '../..
 import { distributePayment } from '../../domain/marketplace/distribution';
 import { Listing, Note } from '../../entities';
 import type { CreditAccount } from '../../entities';
+import { AccountStatus } from '../../entities/accounts/credit-account.entity';
 import { ListingStatus, NoteStatus } from '../../entities/marketplace/marketplace.entity';
 import { NotificationKind } from '../../entities/notifications/notification.entity';
 import type { Tx } from '../../db/transactions';
@@ -31,16 +32,17 @@ export class DistributionService {
 
   /**
    * Passes the principal and interest a payment (or a redemption) paid on a marketplace loan
-   * to its note holders; `refId` is the payment's id. Nothing for any other account.
+   * to its note holders, and pays off the notes when it paid off the loan; `refId` is the
+   * payment's id. Nothing for any other account.
    */
   async distribute(
     tx: Tx,
     account: CreditAccount,
     parts: { principal: number; interest: number },
     refId: string,
-    paidOff: boolean,
   ): Promise<void> {
     if (account.fundingSource !== 'MARKETPLACE') return;
+    const paidOff = account.status === AccountStatus.PAID_OFF;
     if (parts.principal + parts.interest === 0 && !paidOff) return;
     const { listing, notes } = await this.fundedNotes(tx, account);
     if (!listing || !notes.length) return;

@@ -1,4 +1,4 @@
-import type { Listing, Note } from '../../entities';
+import type { CashMovement, Listing, Note } from '../../entities';
 
 /** The GraphQL type names behind marketplace global ids. */
 export const LISTING_TYPE = 'Listing';
@@ -96,3 +96,12 @@ export interface CashMovementView {
   failureReason: string | null;
   createdAt: Date;
 }
+
+export const movementView = (m: CashMovement): CashMovementView => ({
+  id: m.id,
+  kind: m.kind,
+  amount: Number(m.amount),
+  status: m.status,
+  failureReason: m.failureReason,
+  createdAt: m.createdAt,
+});

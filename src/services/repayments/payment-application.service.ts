@@ -145,13 +145,7 @@ export class PaymentApplicationService {
       this.ledger.post(tx, charityPosting(charity), { creditAccountId: account.id, refId: payment.id });
     this.closeSettled(account, owed, parts.principal, today);
     // A marketplace loan's principal and interest go on to its note holders, in this transaction.
-    await this.distributions.distribute(
-      tx,
-      account,
-      parts,
-      payment.id,
-      account.status === AccountStatus.PAID_OFF,
-    );
+    await this.distributions.distribute(tx, account, parts, payment.id);
     return allocations;
   }
 
