@@ -71,6 +71,10 @@ export interface Config {
   gatewayTimeoutMs: number;
   /** Records left PENDING longer than this are settled by asking the gateway again (same reference). */
   gatewayRecoveryMs: number;
+  /** Webhooks: how long one delivery attempt may take, the first retry's wait (doubling, with jitter), how often the worker looks. */
+  webhookTimeoutMs: number;
+  webhookRetryBaseMs: number;
+  webhookPollMs: number;
   /** Run the daily job by itself each business day (off in tests, which drive it). */
   dailyJobAutorun: boolean;
 }
@@ -139,6 +143,9 @@ const schema = z.object({
     .default('14.14'),
   GATEWAY_TIMEOUT_MS: int(5000, 10),
   GATEWAY_RECOVERY_MS: int(30_000, 10),
+  WEBHOOK_TIMEOUT_MS: int(5000, 10),
+  WEBHOOK_RETRY_BASE_MS: int(30_000, 10),
+  WEBHOOK_POLL_MS: int(1000, 10),
   DAILY_JOB_AUTORUN: z.enum(['true', 'false']).default('true'),
   CARD_BIN: z
     .string()
@@ -260,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayTimeoutAmounts: cents(e.GATEWAY_TIMEOUT_AMOUNTS),
     gatewayTimeoutMs: e.GATEWAY_TIMEOUT_MS,
     gatewayRecoveryMs: e.GATEWAY_RECOVERY_MS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+    webhookPollMs: e.WEBHOOK_POLL_MS,
     dailyJobAutorun: e.DAILY_JOB_AUTORUN === 'true',
   };
 }

@@ -4,6 +4,7 @@ import common from './common';
 import identity from './identity';
 import ledger from './ledger';
 import marketplace from './marketplace';
+import merchants from './merchants';
 import notifications from './notifications';
 import repayments from './repayments';
 import rewards from './rewards';
@@ -20,6 +21,7 @@ export const entities = [
   ...notifications,
   ...ledger,
   ...marketplace,
+  ...merchants,
   ...servicing,
 ];
 
@@ -29,6 +31,7 @@ export * from './common';
 export * from './identity';
 export * from './ledger';
 export * from './marketplace';
+export * from './merchants';
 export * from './notifications';
 export * from './repayments';
 export * from './rewards';

@@ -20,6 +20,10 @@ export enum UserErrorCode {
   OFFER_EXPIRED = 'OFFER_EXPIRED',
   /** More than what is owed or left (payments, refunds). */
   AMOUNT_EXCEEDS_BALANCE = 'AMOUNT_EXCEEDS_BALANCE',
+  /** The checkout's hour is over: it can no longer be confirmed. */
+  CHECKOUT_EXPIRED = 'CHECKOUT_EXPIRED',
+  /** The credit line's available credit does not cover the amount. */
+  INSUFFICIENT_CREDIT = 'INSUFFICIENT_CREDIT',
   /** Not enough cash (an investor's balance). */
   INSUFFICIENT_FUNDS = 'INSUFFICIENT_FUNDS',
   /** Not enough reward points. */

@@ -7,6 +7,7 @@ import { Migration0005MoneySafety } from './0005-money-safety';
 import { Migration0006OutboxRetention } from './0006-outbox-retention';
 import { Migration0007Marketplace } from './0007-marketplace';
 import { Migration0008CashDraws } from './0008-cash-draws';
+import { Migration0009Merchants } from './0009-merchants';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -21,4 +22,5 @@ export const migrations: MigrationObject[] = [
   { name: '0006-outbox-retention', class: Migration0006OutboxRetention },
   { name: '0007-marketplace', class: Migration0007Marketplace },
   { name: '0008-cash-draws', class: Migration0008CashDraws },
+  { name: '0009-merchants', class: Migration0009Merchants },
 ];

@@ -4,6 +4,7 @@ import * as accounts from './accounts';
 import * as applications from './applications';
 import * as identity from './identity';
 import * as marketplace from './marketplace';
+import * as merchants from './merchants';
 import * as notifications from './notifications';
 import * as repayments from './repayments';
 import * as rewards from './rewards';
@@ -23,6 +24,7 @@ const features: Feature[] = [
   rewards,
   notifications,
   marketplace,
+  merchants,
 ];
 
 export const resolvers: NonEmptyArray<Function> = [

@@ -1,5 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionNode,
+} from 'graphql';
+import { forbidden } from '../lib/errors';
 import type { RequestContext } from './context';
 import { isClientError, refusalStatus, toGraphQLError } from './errors';
 import type { Metrics } from './metrics';
@@ -67,6 +75,58 @@ export function httpStatusPlugin(): ApolloServerPlugin<RequestContext> {
           if (errors.length && errors.every((e) => PRE_EXECUTION.has(String(e.extensions?.code)))) {
             response.http.status = 200;
           }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * What a merchant's API key may do (SPEC section 2: its merchant's own operations only):
+ * checkouts, refunds, settlements, webhooks and the merchant's profile. Anything else in an
+ * operation sent with a key (a shopper's operations, `me`, minting keys) is FORBIDDEN before
+ * anything runs.
+ */
+export const API_KEY_OPERATIONS: ReadonlySet<string> = new Set([
+  '__typename',
+  'merchant',
+  'createCheckout',
+  'checkout',
+  'checkouts',
+  'refundCheckout',
+  'merchantSettlements',
+  'registerWebhook',
+  'removeWebhook',
+  'webhooks',
+]);
+
+function rootFields(
+  selections: readonly SelectionNode[],
+  doc: DocumentNode,
+  seen = new Set<string>(),
+): string[] {
+  return selections.flatMap((s) => {
+    if (s.kind === Kind.FIELD) return [s.name.value];
+    if (s.kind === Kind.INLINE_FRAGMENT) return rootFields(s.selectionSet.selections, doc, seen);
+    if (seen.has(s.name.value)) return [];
+    seen.add(s.name.value);
+    const fragment = doc.definitions.find(
+      (d): d is FragmentDefinitionNode =>
+        d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value,
+    );
+    return fragment ? rootFields(fragment.selectionSet.selections, doc, seen) : [];
+  });
+}
+
+export function apiKeyScopePlugin(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          if (!contextValue.viewer?.apiKeyId || !operation) return;
+          const fields = rootFields(operation.selectionSet.selections, document);
+          if (fields.some((f) => !API_KEY_OPERATIONS.has(f)))
+            throw toGraphQLError(new GraphQLError('', { originalError: forbidden() }));
         },
       };
     },

@@ -22,6 +22,12 @@ import { CashMovementService } from '../services/marketplace/cash-movement.servi
 import { DistributionService } from '../services/marketplace/distribution.service';
 import { ListingService } from '../services/marketplace/listing.service';
 import { PortfolioService } from '../services/marketplace/portfolio.service';
+import { AutopayService } from '../services/merchants/autopay.service';
+import { CheckoutRefundService } from '../services/merchants/checkout-refund.service';
+import { CheckoutService } from '../services/merchants/checkout.service';
+import { MerchantService } from '../services/merchants/merchant.service';
+import { SettlementService } from '../services/merchants/settlement.service';
+import { WebhookService } from '../services/merchants/webhook.service';
 import { NotificationService } from '../services/notifications/notification.service';
 import { PaymentApplicationService } from '../services/repayments/payment-application.service';
 import { SimulatedGateway } from '../services/repayments/payment-gateway';
@@ -67,7 +73,18 @@ export function composeServices(ports: Ports) {
   const tokens = new TokenService(config.secrets.jwt, config.accessTokenTtlSeconds);
   const sessions = new SessionService(knex, bus, log, config.accessTokenTtlSeconds * 1000);
   const users = new UserService();
-  const auth = new AuthService(config, clock, tx, rateLimiter, tokens, sessions, audit, notifications);
+  const merchants = new MerchantService(clock, tx, knex, audit);
+  const auth = new AuthService(
+    config,
+    clock,
+    tx,
+    rateLimiter,
+    tokens,
+    sessions,
+    audit,
+    notifications,
+    merchants,
+  );
 
   // applications
   const applications = new CreditApplicationService(
@@ -166,6 +183,32 @@ export function composeServices(ports: Ports) {
   const listings = new ListingService(clock, log, tx, audit, mutations, notifications, ledger, payouts);
   const portfolios = new PortfolioService(clock);
 
+  // merchants
+  const webhooks = new WebhookService(config, clock, log, tx, audit, cards);
+  const checkouts = new CheckoutService(
+    clock,
+    tx,
+    audit,
+    mutations,
+    notifications,
+    ledger,
+    plans,
+    repayments,
+    webhooks,
+  );
+  const checkoutRefunds = new CheckoutRefundService(
+    clock,
+    audit,
+    mutations,
+    notifications,
+    ledger,
+    paymentApplication,
+    payouts,
+    webhooks,
+  );
+  const settlements = new SettlementService(config, clock, log, tx, audit, ledger, gateway, webhooks);
+  const autopay = new AutopayService(clock, tx, paymentApplication, repayments);
+
   // servicing
   const dailyJob = new DailyJobService(
     clock,
@@ -178,6 +221,9 @@ export function composeServices(ports: Ports) {
     paymentApplication,
     distributions,
     listings,
+    checkouts,
+    autopay,
+    settlements,
   );
   const sandbox = new SandboxService(config, clock, tx, audit, dailyJob);
 
@@ -215,6 +261,12 @@ export function composeServices(ports: Ports) {
     cashMovements,
     listings,
     portfolios,
+    merchants,
+    webhooks,
+    checkouts,
+    checkoutRefunds,
+    settlements,
+    autopay,
     dailyJob,
     sandbox,
   };

@@ -5,6 +5,7 @@ import type { ResolverContainer, ResolverContext } from '../resolvers/common/con
 import { createLoaders, type Loaders } from '../services/common/loaders';
 import type { Authenticated, Viewer } from '../services/common/request-scope';
 import type { SessionService } from '../services/identity/session.service';
+import { API_KEY_PREFIX, type MerchantService } from '../services/merchants/merchant.service';
 import type { TokenService } from '../services/identity/token.service';
 import type { UserView } from '../services/identity/user-view';
 import type { App } from './compose';
@@ -30,13 +31,21 @@ export interface SignedIn extends Authenticated {
  * otherwise the UNAUTHENTICATED error that tells the client to refresh (SPEC section 2).
  * The session is asked of the database on every call (one statement, which also reads the
  * viewer's account); only the token's signature check is remembered (`TokenService`).
+ * Over HTTP a merchant's API key (`mk_…`) authenticates too, as its merchant's user limited to
+ * merchant operations (`apiKeyScopePlugin`).
  */
 export async function authenticate(
-  identity: { tokens: TokenService; sessions: SessionService },
+  identity: { tokens: TokenService; sessions: SessionService; merchants: MerchantService },
   authorization: unknown,
+  allowApiKeys = false,
 ): Promise<SignedIn | null | GraphQLError> {
   if (authorization === undefined || authorization === null || authorization === '') return null;
   const token = bearerToken(authorization);
+  if (token?.startsWith(API_KEY_PREFIX)) {
+    // A merchant's key (HTTP only): merchant operations, for as long as the key lives.
+    const viewer = allowApiKeys ? await identity.merchants.authenticateKey(token) : null;
+    return viewer ? { viewer, expiresAt: Number.MAX_SAFE_INTEGER, account: null } : invalidToken();
+  }
   const claims = token ? await identity.tokens.verifyAccess(token) : null;
   if (!claims) return invalidToken();
   const { viewer } = claims;

@@ -55,7 +55,19 @@ function scheduleJobs(scheduler: Scheduler, services: App, orm: MikroORM): Sched
     Promise.all([
       services.repayments.recoverPending(orm.em.fork(), config.gatewayRecoveryMs),
       services.cashMovements.recoverPending(orm.em.fork(), config.gatewayRecoveryMs),
+      services.settlements.recoverPending(orm.em.fork(), config.gatewayRecoveryMs),
     ]).catch((err: unknown) => log.warn({ err }, 'gateway recovery failed')),
+  );
+  // Webhooks owed (durable: written with their cause), delivered by whichever instance claims them.
+  scheduler.every('webhooks', config.webhookPollMs, () =>
+    services.webhooks
+      .deliverDue(orm.em.fork())
+      .catch((err: unknown) => log.warn({ err }, 'webhook delivery failed')),
+  );
+  scheduler.every('checkout expiry', 60_000, () =>
+    services.checkouts
+      .expire(orm.em.fork(), clock.now())
+      .catch((err: unknown) => log.warn({ err }, 'checkout expiry failed')),
   );
   // A run of the daily job under way stops after its current account and hands its day back.
   return scheduler.beforeStop(() => services.dailyJob.stop());

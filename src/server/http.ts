@@ -17,7 +17,7 @@ import type { Logger } from '../lib/logger';
 import type { ResolverContainer } from '../resolvers/common/context';
 import type { LiveHub } from '../subscriptions/common/live-stream';
 import type { EventBus } from '../subscriptions/common/pubsub';
-import { httpStatusPlugin, observabilityPlugin } from './apollo-plugins';
+import { apiKeyScopePlugin, httpStatusPlugin, observabilityPlugin } from './apollo-plugins';
 import type { App } from './compose';
 import { authenticate, buildContext, type RequestContext } from './context';
 import { maskError } from './errors';
@@ -86,6 +86,7 @@ export async function startApollo(args: {
       ApolloServerPluginCacheControlDisabled(),
       observabilityPlugin(args.metrics),
       httpStatusPlugin(),
+      apiKeyScopePlugin(),
     ],
   });
   await apollo.start();
@@ -227,14 +228,14 @@ export function mountRoutes(
   const graphql = fastifyApolloHandler(args.apollo, {
     context: async (req) => {
       // A presented token that is not valid fails the whole request (SPEC section 2).
-      const auth = await authenticate(services, req.headers.authorization);
+      const auth = await authenticate(services, req.headers.authorization, true);
       if (auth instanceof GraphQLError) throw auth;
       return buildContext({
         app: services,
         container: args.container,
         em: args.em,
         viewer: auth?.viewer ?? null,
-        viewerAccount: auth ? auth.account : undefined,
+        viewerAccount: auth && !auth.viewer.apiKeyId ? auth.account : undefined,
         requestId: req.id,
         ip: () => req.ip,
       });

@@ -50,6 +50,11 @@ export const PLATFORM_ACCOUNTS = {
     name: 'Cash draws being paid out',
     type: 'LIABILITY',
   },
+  merchantFeeIncome: {
+    code: 'platform:merchant_fee_income',
+    name: 'Merchant fees (3% of settled sales)',
+    type: 'INCOME',
+  },
   withdrawalsInTransit: {
     code: 'platform:withdrawals_in_transit',
     name: 'Investor withdrawals being paid out',
@@ -348,4 +353,53 @@ export const noteChargeOffPosting = (outstanding: Cents) =>
   posting('NOTE_CHARGE_OFF', 'Notes charged off with their loan', [
     { code: P.notesPayable.code, amount: outstanding },
     { code: P.creditLosses.code, amount: -outstanding },
+  ]);
+
+// ---- merchants (SPEC section 8). What the platform owes a merchant is a liability of its own:
+// credited by each checkout completed, debited by refunds, fees and settlements paid out.
+
+/** The ledger account of what the platform owes one merchant. */
+export const merchantPayableCode = (merchantId: string) => `merchant:${merchantId}:payable`;
+
+export const merchantPayableRow = (merchantId: string): { code: string; name: string; type: LedgerType } => ({
+  code: merchantPayableCode(merchantId),
+  name: `Owed to merchant ${merchantId}`,
+  type: 'LIABILITY',
+});
+
+/** A checkout confirmed: the shopper owes the amount on their line; the platform owes the merchant. */
+export const checkoutPosting = (accountId: string, merchantId: string, amount: Cents) =>
+  posting('CHECKOUT', 'Pay-later purchase at a merchant', [
+    { code: accountLedger(accountId).principal, amount },
+    { code: merchantPayableCode(merchantId), amount: -amount },
+  ]);
+
+/**
+ * A merchant's refund: the merchant owes it back; it cancels what the shopper still owed of
+ * the plan, and the rest (already paid by the shopper) is owed back to them until the gateway
+ * returns it.
+ */
+export const checkoutRefundPosting = (
+  accountId: string,
+  merchantId: string,
+  parts: { cancelled: Cents; returned: Cents },
+) =>
+  posting('CHECKOUT_REFUND', 'Pay-later purchase refunded by the merchant', [
+    { code: merchantPayableCode(merchantId), amount: parts.cancelled + parts.returned },
+    { code: accountLedger(accountId).principal, amount: -parts.cancelled },
+    { code: P.customerPayable.code, amount: -parts.returned },
+  ]);
+
+/** A day's 3% fee, kept from what the merchant is owed (negative: fees given back). */
+export const merchantFeePosting = (merchantId: string, fees: Cents) =>
+  posting('MERCHANT_FEE', 'Merchant fee (3% of sales net of refunds)', [
+    { code: merchantPayableCode(merchantId), amount: fees },
+    { code: P.merchantFeeIncome.code, amount: -fees },
+  ]);
+
+/** A day's settlement paid out to the merchant (negative: collected from the merchant). */
+export const settlementPaidPosting = (merchantId: string, net: Cents) =>
+  posting('MERCHANT_SETTLEMENT', 'Merchant settlement paid', [
+    { code: merchantPayableCode(merchantId), amount: net },
+    { code: P.cash.code, amount: -net },
   ]);

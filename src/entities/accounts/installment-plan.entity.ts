@@ -26,7 +26,7 @@ export enum InstallmentStatus {
 @Index({ properties: ['accountId', 'id'] })
 @Index({ properties: ['sourceTransactionId'] })
 export class InstallmentPlan {
-  [OptionalProps]?: 'createdAt' | 'sourceTransactionId';
+  [OptionalProps]?: 'createdAt' | 'sourceTransactionId' | 'checkoutId';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -55,6 +55,10 @@ export class InstallmentPlan {
   /** The card purchase it was converted from, if any. */
   @Property({ type: 'uuid', nullable: true })
   sourceTransactionId: string | null = null;
+
+  /** The merchant checkout it pays for, if any: its installments are charged by autopay. */
+  @Property({ type: 'uuid', nullable: true })
+  checkoutId: string | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

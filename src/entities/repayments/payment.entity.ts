@@ -1,4 +1,4 @@
-import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { uuidv7 } from '../../lib/ids';
 
 export enum PaymentSource {
@@ -8,6 +8,8 @@ export enum PaymentSource {
   REWARDS = 'REWARDS',
   /** What the owner had paid of a refunded purchase, applied to what else the account owes. */
   REFUND = 'REFUND',
+  /** Charged on a checkout plan's due date (or at checkout, a pay-in-4's first part) from the payment method on file. */
+  AUTOPAY = 'AUTOPAY',
 }
 
 /**
@@ -17,12 +19,22 @@ export enum PaymentSource {
  */
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['accountId', 'id'] })
+@Unique({ name: 'payment_autopay_once_a_day', properties: ['installmentId', 'autopayOn'] })
 @Index({
   name: 'payment_pending_index',
   expression: `create index "payment_pending_index" on "payment" ("attempted_at") where "status" = 'PENDING'`,
 })
 export class Payment {
-  [OptionalProps]?: 'createdAt' | 'failureReason' | 'prepayment' | 'source' | 'attemptedAt' | 'settledAt';
+  [OptionalProps]?:
+    | 'createdAt'
+    | 'failureReason'
+    | 'prepayment'
+    | 'source'
+    | 'attemptedAt'
+    | 'settledAt'
+    | 'planId'
+    | 'installmentId'
+    | 'autopayOn';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -58,4 +70,15 @@ export class Payment {
 
   @Property({ type: 'timestamptz', nullable: true })
   settledAt: Date | null = null;
+
+  /** A payment on one plan only (autopay of a checkout plan): allocated to that plan's installments. */
+  @Property({ type: 'uuid', nullable: true })
+  planId: string | null = null;
+
+  /** Autopay: the installment it was charged for, and the business day of the attempt (one a day). */
+  @Property({ type: 'uuid', nullable: true })
+  installmentId: string | null = null;
+
+  @Property({ type: 'date', columnType: 'date', nullable: true })
+  autopayOn: string | null = null;
 }

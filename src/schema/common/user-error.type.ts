@@ -17,6 +17,8 @@ registerEnumType(UserErrorCode, {
     AMOUNT_EXCEEDS_BALANCE: { description: 'More than what is owed, or left to refund.' },
     INSUFFICIENT_POINTS: { description: 'The points balance is too low.' },
     INSUFFICIENT_FUNDS: { description: "The investor's cash is too low." },
+    CHECKOUT_EXPIRED: { description: 'The checkout’s hour is over; ask the merchant for a new one.' },
+    INSUFFICIENT_CREDIT: { description: 'The credit line’s available credit does not cover the amount.' },
     SANDBOX_ONLY: { description: 'Only available outside production.' },
   },
 });

@@ -28,6 +28,10 @@ registerEnumType(PaymentSource, {
       description:
         'What had been paid of a refunded purchase, applied to what else the account owes (any rest is sent back to the bank).',
     },
+    AUTOPAY: {
+      description:
+        'Charged automatically for an installment of a checkout plan on its due date (a pay-in-4’s first part at checkout), retried on the next two days if it fails; paid to that plan only.',
+    },
   },
 });
 

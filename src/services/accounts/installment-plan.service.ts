@@ -94,6 +94,13 @@ export class InstallmentPlanService {
     return plans.filter((p) => p.status !== PlanStatus.CONVERTED).map(planView);
   }
 
+  /** One plan by id, for a caller already allowed to see it (a checkout's shopper). */
+  async planById(ctx: RequestScope, id: string): Promise<PlanView | null> {
+    requireViewer(ctx);
+    const plan = await ctx.em.findOne(InstallmentPlan, { id });
+    return plan ? planView(plan) : null;
+  }
+
   /** The installments of a plan the caller was shown, in order. */
   async installmentsOf(ctx: RequestScope, planId: string): Promise<InstallmentView[]> {
     requireViewer(ctx);

@@ -12,6 +12,8 @@ export interface Viewer {
   /** The session (refresh-token family) the access token belongs to. */
   sessionId: string;
   isAdmin: boolean;
+  /** Set when a merchant's API key authenticated the call: merchant operations only. */
+  apiKeyId?: string;
 }
 
 /** A signed-in caller and when its access token expires (epoch ms). */

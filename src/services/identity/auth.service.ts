@@ -17,6 +17,7 @@ import type { SessionService } from './session.service';
 import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import { userView, type UserView } from './user-view';
+import type { MerchantService } from '../merchants/merchant.service';
 
 export interface SignUpInput {
   email: string;
@@ -56,6 +57,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly notifications: NotificationService,
+    private readonly merchants: MerchantService,
   ) {
     this.dummyHash = argon2.hash('not-a-real-password', HASH_OPTIONS);
   }
@@ -86,6 +88,8 @@ export class AuthService {
         const now = this.clock.now();
         const user = tx.em.create(User, { email, name, passwordHash, roles, createdAt: now, updatedAt: now });
         tx.em.persist(user);
+        // A merchant can sell at once: its profile, from the sign-up name, verified in the sandbox.
+        if (roles.includes(Role.MERCHANT)) this.merchants.onboard(tx, user.id, name);
         await tx.em.flush();
         const session = await this.openSession(tx.em, user);
         this.notifications.notify(

@@ -48,7 +48,7 @@ export async function askGateway(
  */
 export async function claimPending(
   em: EntityManager,
-  table: 'payment' | 'disbursement' | 'cash_movement',
+  table: 'payment' | 'disbursement' | 'cash_movement' | 'merchant_settlement',
   olderThanMs: number,
 ): Promise<string[]> {
   const rows = (await em.getConnection().execute(

@@ -22,7 +22,7 @@ import type { NotificationService } from '../notifications/notification.service'
 import type { LedgerService } from '../ledger/ledger.service';
 import { lockAccount, type CreditAccountService } from '../accounts/credit-account.service';
 import { accountView, type AccountView } from '../accounts/account-view';
-import { PaymentApplicationService } from './payment-application.service';
+import { owedFrom, PaymentApplicationService } from './payment-application.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { PayoutService } from './payout.service';
 import {
@@ -166,7 +166,14 @@ export class RepaymentService {
       }
       payment.status = 'SUCCEEDED';
       const today = this.clock.today();
-      const owed = await this.application.loadOwed(tx.em, account.id);
+      const all = await this.application.loadOwed(tx.em, account.id);
+      // An autopay charge pays its own plan only; anything else, the whole account.
+      const owed = payment.planId
+        ? owedFrom(
+            all.plans.filter((p) => p.id === payment.planId),
+            all.installments,
+          )
+        : all;
       const payoff = account.status === AccountStatus.ACTIVE ? payoffAmount(owed.items, today) : 0;
       const applied = Math.min(Number(payment.amount), payoff);
       const allocations =
@@ -181,6 +188,7 @@ export class RepaymentService {
               (parts) => paymentPosting(account.id, parts),
             )
           : [];
+      if (owed !== all) this.application.refreshDelinquency(account, all, today);
       const unapplied = Number(payment.amount) - applied;
       this.announce(tx, payment, allocations);
       if (unapplied === 0) return null;

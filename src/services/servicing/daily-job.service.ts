@@ -27,6 +27,9 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { InstallmentPlanService } from '../accounts/installment-plan.service';
 import type { DistributionService } from '../marketplace/distribution.service';
 import type { ListingService } from '../marketplace/listing.service';
+import type { AutopayService } from '../merchants/autopay.service';
+import type { CheckoutService } from '../merchants/checkout.service';
+import type { SettlementService } from '../merchants/settlement.service';
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -55,6 +58,9 @@ export interface DailyJobSummary {
   chargeOffs: number;
   expiredOffers: number;
   expiredListings: number;
+  expiredCheckouts: number;
+  autopayAttempts: number;
+  settlements: number;
 }
 
 const OPEN = new Set<string>([
@@ -95,6 +101,9 @@ export class DailyJobService {
     private readonly application: PaymentApplicationService,
     private readonly distributions: DistributionService,
     private readonly listings: ListingService,
+    private readonly checkouts: CheckoutService,
+    private readonly autopay: AutopayService,
+    private readonly settlements: SettlementService,
   ) {}
 
   /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
@@ -113,6 +122,9 @@ export class DailyJobService {
       chargeOffs: 0,
       expiredOffers: 0,
       expiredListings: 0,
+      expiredCheckouts: 0,
+      autopayAttempts: 0,
+      settlements: 0,
     };
     const conn = em.getConnection();
     const attempt = await this.claim(em, day);
@@ -122,6 +134,10 @@ export class DailyJobService {
       await this.workAccounts(em, day, attempt, summary);
       summary.expiredOffers = await this.expireOffers(em, asOf);
       summary.expiredListings = await this.listings.expire(em, asOf);
+      summary.expiredCheckouts = await this.checkouts.expire(em, asOf);
+      // Charges and payouts go through the gateway after their records commit (never inside).
+      summary.autopayAttempts = await this.autopay.chargeDue(em, day);
+      summary.settlements = await this.settlements.settleBefore(em, day);
       await conn.execute("delete from idempotency_key where created_at < now() - interval '48 hours'");
       await conn.execute(
         'update daily_job_run set finished_at = now(), lease_until = null, summary = ? where day = ? and attempts = ?',

@@ -8,6 +8,7 @@ export const EventType = {
   cardTransactionPosted: 'cardTransactionPosted',
   paymentPosted: 'paymentPosted',
   listingFundingChanged: 'listingFundingChanged',
+  checkoutUpdated: 'checkoutUpdated',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
