@@ -1,4 +1,4 @@
-import { ArrayMaxSize, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
   CheckoutPlan,
@@ -372,14 +372,17 @@ export const webhookType = (w: WebhookView): WebhookType =>
 @InputType({ description: 'Completes a merchant profile; omitted fields stay as they are.' })
 export class UpdateMerchantProfileInput {
   @Field(() => String, { nullable: true })
+  @IsOptional()
   @MaxLength(10_000)
   businessName?: string | null;
 
   @Field(() => String, { nullable: true, description: 'https://… ; an empty string clears it.' })
+  @IsOptional()
   @MaxLength(10_000)
   website?: string | null;
 
   @Field(() => String, { nullable: true, description: 'The bank account reference settlements are paid to.' })
+  @IsOptional()
   @MaxLength(10_000)
   settlementAccountReference?: string | null;
 }
@@ -390,6 +393,7 @@ export class MerchantStatusInput {
   merchantId!: string;
 
   @Field(() => String, { nullable: true })
+  @IsOptional()
   @MaxLength(10_000)
   reason?: string | null;
 }
@@ -450,6 +454,7 @@ export class CreateCheckoutInput {
   orderReference!: string;
 
   @Field(() => String, { nullable: true })
+  @IsOptional()
   @MaxLength(10_000)
   description?: string | null;
 
