@@ -101,7 +101,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   then the owner's reward balance, then their reward redemptions; on a marketplace loan,
  *   after the account: its listing, its notes, then the investors' cash balances (an
  *   investment, a distribution, an expiry; a deposit or withdrawal takes only the
- *   investor's cash). Payments, refunds,
+ *   investor's cash); a merchant checkout's confirmation or refund: the shopper's account,
+ *   then the checkout (an expiry sweep locks only open checkouts, skipping held ones).
+ *   Payments, refunds,
  *   conversions, redemptions, settlements and each account's daily-job step all start by
  *   locking the account. One exception: an approved card purchase written in one statement
  *   (`PurchaseApproval`) takes the account row before it inserts its key. Only a call with

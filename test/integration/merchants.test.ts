@@ -265,7 +265,6 @@ describe('checkouts', () => {
     );
     expect(payments).toEqual([{ amount: '1253', status: 'SUCCEEDED', source: 'AUTOPAY' }]);
     await expectReconciled(accountId);
-    // A repeat of the same confirmation answers the same and draws nothing more.
   });
 
   it('monthly plans at the line’s APR from today; a repeat with the same key draws nothing more', async () => {
@@ -501,6 +500,8 @@ describe('over the following days (the sandbox clock moves)', () => {
     const c2 = await shop.open(m.accessToken, '60.00');
     const c3 = await shop.open(m.accessToken, '60.01');
     const stale = await shop.open(m.accessToken, '99.00');
+    const rival = await shop.merchant('Rival Goods');
+    await shop.confirm((await shopper()).u, await shop.open(rival.accessToken, '200.00'), 'MONTHLY_6');
     expect((await shop.confirm(good.u, c1)).plan!.installments[0]!.status).toBe('PAID');
     // The first part of 15.00 is declined at checkout: the purchase stands, the part is retried.
     const declined = await shop.confirm(failing.u, c2);
@@ -523,6 +524,11 @@ describe('over the following days (the sandbox clock moves)', () => {
         fees: { amount: '4.80', currency: 'USD' },
         net: { amount: '155.24', currency: 'USD' },
       },
+    ]);
+    // Each merchant sees its own settlement only.
+    const rivalSettled = (await shop.settlements(rival.accessToken)).edges.map((e) => e.node);
+    expect(rivalSettled.map((x) => [x.date, x.gross.amount, x.fees.amount, x.net.amount])).toEqual([
+      [day0, '200.00', '6.00', '194.00'],
     ]);
     // Paid out through the provider once; what the merchant is owed is zero again.
     const merchantId = (await myMerchant(m.accessToken))!.id as string;
@@ -591,5 +597,25 @@ describe('over the following days (the sandbox clock moves)', () => {
     // A day with no sales and no refunds has no settlement.
     expect((await shop.settlements(m.accessToken)).totalCount).toBe(1);
     for (const x of [good, failing, recovering]) await expectReconciled(x.accountId);
+  });
+
+  it('a day is settled once, however many runs race for it', async () => {
+    const m = await shop.merchant();
+    await shop.confirm((await shopper()).u, await shop.open(m.accessToken, '500.00'), 'MONTHLY_12');
+    const tomorrow = addDays(await today(), 1);
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => s.app.services.settlements.settleBefore(s.app.orm.em.fork(), tomorrow)),
+    );
+    expect(runs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    const list = (await shop.settlements(m.accessToken)).edges.map((e) => e.node);
+    expect(list.map((x) => [x.status, x.gross.amount, x.fees.amount, x.net.amount])).toEqual([
+      ['PAID', '500.00', '15.00', '485.00'],
+    ]);
+    const paid = await sql<{ n: number }>(
+      s.databaseUrl,
+      `select count(*)::int as n from journal_entry where kind = 'MERCHANT_SETTLEMENT' and ref_id = $1`,
+      [localOf(list[0]!.id)],
+    );
+    expect(paid[0]!.n).toBe(1);
   });
 });

@@ -37,6 +37,8 @@ interface Claimed {
   body: string;
   attempts: number;
   created_at: Date | string;
+  /** The lease of the previous claim when it lapsed without the attempt finishing, else null. */
+  lapsed_lease: Date | string | null;
 }
 
 /**
@@ -182,24 +184,52 @@ export class WebhookService {
     }
   }
 
-  /** One pass of the worker: claims what is due and attempts each (in parallel). Returns how many. */
+  /**
+   * One pass of the worker: claims what is due and attempts each (in parallel). Returns how many.
+   * A claim whose previous lease lapsed unfinished (`locked_until` still set: a finished attempt
+   * clears it) had its worker die mid-attempt; that attempt is recorded now, as `interrupted`,
+   * in the claim's transaction, so every attempt shows (the receiver may have got that POST).
+   */
   async deliverDue(em: EntityManager): Promise<number> {
     const leaseMs = this.config.webhookTimeoutMs * 2 + 1000;
-    const claimed = (await em.getConnection().execute(
-      `update webhook_delivery set locked_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
-        where id in (select id from webhook_delivery
-                      where status = 'PENDING' and next_attempt_at <= now()
-                        and (locked_until is null or locked_until < now())
-                      order by next_attempt_at limit ? for update skip locked)
-       returning id, endpoint_id, body, attempts, created_at`,
-      [leaseMs, BATCH],
-    )) as Claimed[];
+    const conn = em.getConnection();
+    const claimed = await conn.transactional(async (trx) => {
+      const rows = (await conn.execute(
+        `with due as (select id, locked_until from webhook_delivery
+                       where status = 'PENDING' and next_attempt_at <= now()
+                         and (locked_until is null or locked_until < now())
+                       order by next_attempt_at limit ? for update skip locked)
+         update webhook_delivery d
+            set locked_until = now() + (? * interval '1 millisecond'), attempts = d.attempts + 1
+           from due where d.id = due.id
+         returning d.id, d.endpoint_id, d.body, d.attempts, d.created_at, due.locked_until as lapsed_lease`,
+        [BATCH, leaseMs],
+        'all',
+        trx,
+      )) as Claimed[];
+      const lost = rows.filter((r) => r.lapsed_lease);
+      if (lost.length)
+        await conn.execute(
+          `insert into webhook_attempt (id, delivery_id, attempted_at, status_code, error, duration_ms)
+           values ${lost.map(() => `(?, ?, ?, null, 'interrupted', 0)`).join(', ')}`,
+          // Made when that lease was taken (its end less the lease); how long it ran is unknown: 0.
+          lost.flatMap((r) => [uuidv7(), r.id, new Date(new Date(r.lapsed_lease!).getTime() - leaseMs)]),
+          'run',
+          trx,
+        );
+      return rows;
+    });
     if (!claimed.length) return 0;
     const endpoints = await em
       .fork()
       .find(WebhookEndpoint, { id: { $in: [...new Set(claimed.map((c) => c.endpoint_id))] } });
     const byId = new Map(endpoints.map((e) => [e.id, e]));
-    await Promise.all(claimed.map((c) => this.attempt(em, c, byId.get(c.endpoint_id)!)));
+    // Every attempt is let finish before the pass ends (shutdown waits for the pass), even when one fails.
+    const results = await Promise.allSettled(
+      claimed.map((c) => this.attempt(em, c, byId.get(c.endpoint_id)!)),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return claimed.length;
   }
 
@@ -234,10 +264,14 @@ export class WebhookService {
     const status = ok ? DeliveryStatus.DELIVERED : givesUp ? DeliveryStatus.FAILED : DeliveryStatus.PENDING;
     const conn = em.getConnection();
     await conn.transactional(async (trx) => {
+      // Recorded only while this worker still holds it: once its lease lapsed and the delivery
+      // was claimed again, the next claim has recorded this attempt as interrupted.
       await conn.execute(
         `insert into webhook_attempt (id, delivery_id, attempted_at, status_code, error, duration_ms)
-         values (?, ?, ?, ?, ?, ?)`,
-        [uuidv7(), d.id, new Date(started), statusCode, error, finished - started],
+         select cast(? as uuid), cast(? as uuid), cast(? as timestamptz), cast(? as integer), cast(? as text),
+                cast(? as integer)
+          where exists (select 1 from webhook_delivery where id = ? and attempts = ?)`,
+        [uuidv7(), d.id, new Date(started), statusCode, error, finished - started, d.id, d.attempts],
         'run',
         trx,
       );
