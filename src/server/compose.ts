@@ -207,7 +207,7 @@ export function composeServices(ports: Ports) {
     webhooks,
   );
   const settlements = new SettlementService(config, clock, log, tx, audit, ledger, gateway, webhooks);
-  const autopay = new AutopayService(clock, tx, paymentApplication, repayments);
+  const autopay = new AutopayService(clock, tx, audit, paymentApplication, repayments);
 
   // servicing
   const dailyJob = new DailyJobService(

@@ -9,10 +9,8 @@ import {
   UnfreezeCardDocument,
 } from '../generated/contract';
 import { monthlySchedule } from '../../src/domain/common/amortization';
-import { fromGlobalId } from '../../src/lib/global-id';
-import { CreditAccount } from '../../src/entities';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';
-import { cents, dollars, moneyClient } from '../support/money';
+import { cents, dollars, expectReconciled as reconciled, moneyClient } from '../support/money';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -43,17 +41,7 @@ const draw = async (
     ),
   ).requestDisbursement;
 
-/** Available credit is the limit less the ledger's principal receivable; the books balance. */
-async function expectReconciled(accountGlobalId: string) {
-  const id = fromGlobalId(accountGlobalId)!.id;
-  const em = s.app.orm.em.fork();
-  const a = await em.findOneOrFail(CreditAccount, { id });
-  const receivable = await s.app.services.ledger.balance(em, `account:${id}:principal`);
-  expect(Number(a.availableCredit)).toBe(Number(a.creditLimit) - receivable);
-  const tb = await money.trialBalance(admin);
-  expect(tb.totalDebits).toEqual(tb.totalCredits);
-  expect(tb.accounts.reduce((sum, acc) => sum + cents(acc.balance.amount), 0)).toBe(0);
-}
+const expectReconciled = (accountGlobalId: string) => reconciled(s, admin, accountGlobalId);
 
 describe('cash draws from a credit line', () => {
   it('draws cash to the cent: a MONTHLY plan at the account APR from today, credit down at once, no points', async () => {

@@ -5,11 +5,10 @@ import {
   SandboxClockDocument,
 } from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
-import { CreditAccount } from '../../src/entities';
 import { listen } from '../support/live';
 import { makeAdmin, openCreditLine, signUp, type SignedUp } from '../support/fixtures';
 import { shopClient } from '../support/merchants';
-import { cents, moneyClient, sql } from '../support/money';
+import { cents, expectReconciled as reconciled, moneyClient, sql } from '../support/money';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -51,17 +50,7 @@ const myMerchant = async (auth: string) =>
   (await s.gql<{ merchant: Record<string, unknown> | null }>(`{ ${MERCHANT_FIELDS} }`, {}, { token: auth }))
     .data?.merchant;
 
-/** Books balanced; available credit is the limit less the ledger's principal receivable. */
-async function expectReconciled(accountGlobalId: string) {
-  const id = localOf(accountGlobalId);
-  const em = s.app.orm.em.fork();
-  const a = await em.findOneOrFail(CreditAccount, { id });
-  const receivable = await s.app.services.ledger.balance(em, `account:${id}:principal`);
-  expect(Number(a.availableCredit)).toBe(Number(a.creditLimit) - receivable);
-  const tb = await money.trialBalance(admin);
-  expect(tb.totalDebits).toEqual(tb.totalCredits);
-  expect(tb.accounts.reduce((sum, acc) => sum + cents(acc.balance.amount), 0)).toBe(0);
-}
+const expectReconciled = (accountGlobalId: string) => reconciled(s, admin, accountGlobalId);
 
 /** What the platform owes a merchant on the ledger (a liability: credit, shown positive). */
 async function merchantPayable(merchantGlobalId: string): Promise<number> {

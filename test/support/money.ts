@@ -15,6 +15,8 @@ import {
   AcceptOfferDocument,
   TrialBalanceDocument,
 } from '../generated/contract';
+import { fromGlobalId } from '../../src/lib/global-id';
+import { CreditAccount } from '../../src/entities';
 import { primeLoan, type SignedUp } from './fixtures';
 import { ok, type TestServer } from './server';
 
@@ -124,4 +126,23 @@ export async function sql<T = Record<string, unknown>>(
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A credit account agrees with the ledger (available credit is the limit less the principal
+ * receivable) and the books balance (the trial balance nets to zero).
+ */
+export async function expectReconciled(
+  s: TestServer,
+  admin: SignedUp,
+  accountGlobalId: string,
+): Promise<void> {
+  const id = fromGlobalId(accountGlobalId)!.id;
+  const em = s.app.orm.em.fork();
+  const a = await em.findOneOrFail(CreditAccount, { id });
+  const receivable = await s.app.services.ledger.balance(em, `account:${id}:principal`);
+  expect(Number(a.availableCredit)).toBe(Number(a.creditLimit) - receivable);
+  const tb = await moneyClient(s).trialBalance(admin);
+  expect(tb.totalDebits).toEqual(tb.totalCredits);
+  expect(tb.accounts.reduce((sum, acc) => sum + cents(acc.balance.amount), 0)).toBe(0);
 }

@@ -8,6 +8,7 @@ import { InstallmentStatus } from '../../entities/accounts/installment-plan.enti
 import { PaymentSource } from '../../entities/repayments/payment.entity';
 import type { Transactions, Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
+import type { AuditService } from '../common/audit.service';
 import { lockAccount } from '../accounts/credit-account.service';
 import { owedFrom, type PaymentApplicationService } from '../repayments/payment-application.service';
 import type { RepaymentService } from '../repayments/repayment.service';
@@ -25,6 +26,7 @@ export class AutopayService {
   constructor(
     private readonly clock: Clock,
     private readonly tx: Transactions,
+    private readonly audit: AuditService,
     private readonly application: PaymentApplicationService,
     private readonly repayments: RepaymentService,
   ) {}
@@ -87,6 +89,11 @@ export class AutopayService {
           attemptedAt: new Date(),
         });
         tx.em.persist(payment);
+        this.audit.record(tx, null, {
+          action: 'account.autopay',
+          objectId: account.id,
+          changes: { paymentId: payment.id, installmentId: inst.id, amount, attempt: tried.length + 1 },
+        });
         ids.push(payment.id);
       }
     }

@@ -255,7 +255,8 @@ export class WebhookService {
       statusCode = res.status;
       await res.body?.cancel().catch(() => undefined);
     } catch (err) {
-      error = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'connection failed';
+      // By name, not `instanceof Error`: the DOMException of the timeout may come from another realm.
+      error = (err as { name?: unknown } | null)?.name === 'TimeoutError' ? 'timeout' : 'connection failed';
     }
     const finished = Date.now();
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
