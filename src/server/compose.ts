@@ -204,6 +204,7 @@ export function composeServices(ports: Ports) {
     ledger,
     paymentApplication,
     payouts,
+    points,
     webhooks,
   );
   const settlements = new SettlementService(config, clock, log, tx, audit, ledger, gateway, webhooks);

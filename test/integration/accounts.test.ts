@@ -13,6 +13,7 @@ import {
   MyRewardsDocument,
   NodeDocument,
   RedeemRewardsDocument,
+  MakePaymentDocument,
   RefundCardTransactionDocument,
   RevealCardDocument,
   SubmitApplicationDocument,
@@ -567,6 +568,36 @@ describe('rewards', () => {
     await expectReconciled(accountId);
     const liability = (await trialBalance()).accounts.find((a) => a.code === 'platform:rewards_liability')!;
     expect(Number(liability.balance.amount)).toBeLessThanOrEqual(0);
+  });
+
+  it('a refund takes back the on-time points its paid bill earned: buy, pay, refund earns nothing', async () => {
+    const u = await signUp(s);
+    const { cardId, accountId } = await openCreditLine(s, u);
+    const points = async () =>
+      ok(await s.gql(MyRewardsDocument, {}, { token: u.accessToken })).me!.rewards.balance;
+    const t = (await buy(u, cardId, '100.00')).transaction!; // 100 points
+    const paid = ok(
+      await s.gql(
+        MakePaymentDocument,
+        { input: { accountId, amount: '100.00', idempotencyKey: randomUUID() } },
+        { token: u.accessToken },
+      ),
+    ).makePayment;
+    expect(paid.payment!.status).toBe('SUCCEEDED');
+    expect(await points()).toBe(150); // and 50 for the bill paid by its due date
+    const refund = (amount: string) =>
+      s
+        .gql(
+          RefundCardTransactionDocument,
+          { input: { transactionId: t.id, amount, idempotencyKey: randomUUID() } },
+          { token: u.accessToken },
+        )
+        .then((r) => ok(r).refundCardTransaction);
+    expect((await refund('40.00')).userErrors).toEqual([]);
+    expect(await points()).toBe(90); // 40% of each: 40 purchase points, 20 on-time points
+    expect((await refund('60.00')).userErrors).toEqual([]);
+    expect(await points()).toBe(0); // all the money came back: so did every point
+    await expectReconciled(accountId);
   });
 
   it('concurrent redemptions never take the balance below zero', async () => {

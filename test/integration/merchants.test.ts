@@ -407,6 +407,7 @@ describe('refunds', () => {
     const { u, accountId } = await shopper();
     const checkoutId = await shop.open(m.accessToken, '100.00');
     await shop.confirm(u, checkoutId); // 25.00 paid at once, 3 × 25.00 to come
+    expect(await money.points(u)).toBe(50); // an installment of $25.00 paid by its due date
     const partial = await shop.refund(m.accessToken, checkoutId, '30.00');
     expect(partial.userErrors).toEqual([]);
     expect(partial.checkout).toEqual({
@@ -446,6 +447,8 @@ describe('refunds', () => {
       [localOf(accountId)],
     );
     expect(returned).toEqual([{ amount: '2500', status: 'SUCCEEDED', kind: 'RETURN' }]);
+    // The money that earned the on-time points came back, so the points go too.
+    expect(await money.points(u)).toBe(0);
     // The same key replays; nothing moves again.
     expect((await shop.refund(m.accessToken, checkoutId, '70.00', key)).checkout!.refunded.amount).toBe(
       '100.00',
@@ -455,6 +458,30 @@ describe('refunds', () => {
     ]);
     const merchantId = (await shop.read(m.accessToken, checkoutId))!.merchant.id;
     expect(await merchantPayable(merchantId)).toBe(0);
+    await expectReconciled(accountId);
+  });
+
+  it('points earned on money a refund returns are taken back; redeemed ones are kept from the money returned', async () => {
+    const m = await shop.merchant();
+    const { u, accountId } = await shopper();
+    const line = (await money.account(u, accountId)).cards[0]!.id;
+    expect((await money.buy(u, line, '100.00', 'TRAVEL')).transaction!.rewardPoints).toBe(1000);
+    const checkoutId = await shop.open(m.accessToken, '100.00');
+    await shop.confirm(u, checkoutId); // 25.00 paid at once: 50 points
+    expect(await money.points(u)).toBe(1050);
+    // 1,050 points redeemed at 1 cent: 10.50 off the balance.
+    expect((await money.redeem(u, accountId, 1050, 'STATEMENT_CREDIT')).userErrors).toEqual([]);
+    expect(await money.points(u)).toBe(0);
+    await shop.refund(m.accessToken, checkoutId, '100.00');
+    // The redemption's 10.50 paid the plan's next part, so 35.50 of it had been paid; the rest
+    // is cancelled. Of the 35.50, the value of the 50 redeemed points (0.50) is kept.
+    const returned = await sql<{ amount: string; kind: string }>(
+      s.databaseUrl,
+      'select amount, kind from disbursement where account_id = $1',
+      [localOf(accountId)],
+    );
+    expect(returned).toEqual([{ amount: '3500', kind: 'RETURN' }]);
+    expect(await money.points(u)).toBe(0);
     await expectReconciled(accountId);
   });
 

@@ -170,6 +170,16 @@ export const rewardsClawbackPosting = (accountId: string, value: Cents) =>
     { code: P.rewardsExpense.code, amount: -value },
   ]);
 
+/**
+ * Points a merchant refund had to take back after they were redeemed: their redeemed value
+ * is kept from the money the refund returns to the shopper (the redemption's expense undone).
+ */
+export const redeemedPointsKeptPosting = (value: Cents) =>
+  posting('REWARDS_CLAWBACK', 'Redeemed points kept from a refund', [
+    { code: P.customerPayable.code, amount: value },
+    { code: P.rewardsExpense.code, amount: -value },
+  ]);
+
 /** Points earned (positive) or taken back (negative), valued at 1 cent a point. */
 export const rewardsPosting = (points: number) =>
   posting(points >= 0 ? 'REWARDS_EARNED' : 'REWARDS_REVERSED', 'Reward points', [

@@ -266,11 +266,12 @@ export class WebhookAttemptType {
 
   @Field(() => String, {
     nullable: true,
-    description: '`timeout` or `connection failed` when no answer came.',
+    description:
+      '`timeout` or `connection failed` when no answer came; `interrupted` when the server stopped mid-attempt (the receiver may have got it).',
   })
   error!: string | null;
 
-  @Field(() => Float, { description: 'How long the attempt took, in milliseconds.' })
+  @Field(() => Float, { description: 'How long the attempt took, in milliseconds (0 when interrupted).' })
   durationMs!: number;
 }
 

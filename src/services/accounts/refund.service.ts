@@ -193,8 +193,9 @@ export class RefundService {
   }
 
   /**
-   * Takes back the purchase's points in proportion to what is refunded so far; those already
-   * redeemed are charged back. Returns that charge's bill, if one was made.
+   * Takes back the purchase's points, and the on-time points its 45-day bill earned, in
+   * proportion to what is refunded so far; those already redeemed are charged back. Returns
+   * that charge's bill, if one was made.
    */
   private async takeBackPoints(
     tx: Tx,
@@ -202,10 +203,20 @@ export class RefundService {
     t: CardTransaction,
   ): Promise<InterestFreeBill | null> {
     const reverse = pointsToReverse(t.rewardPoints, Number(t.amount), t.refunded, t.rewardPointsReversed);
-    if (reverse <= 0) return null;
-    t.rewardPointsReversed += reverse;
-    const taken = await this.points.takeBack(tx, t.ownerId, reverse, t.id);
-    return taken < reverse ? this.chargeRedeemedPoints(tx, account, t, reverse - taken) : null;
+    let short = 0;
+    if (reverse > 0) {
+      t.rewardPointsReversed += reverse;
+      short += reverse - (await this.points.takeBack(tx, t.ownerId, reverse, t.id));
+    }
+    // The 50 points of a 45-day bill paid on time go the same way: the refund returns that money.
+    const bill = await this.plans.interestFreeBill(tx, t.id);
+    if (bill) {
+      const ref = bill.installment.id;
+      const onTime = await this.points.onTimePoints(tx, [ref], ref);
+      const back = pointsToReverse(onTime.earned, Number(t.amount), t.refunded, onTime.reversed);
+      if (back > 0) short += back - (await this.points.takeBack(tx, t.ownerId, back, ref));
+    }
+    return short > 0 ? this.chargeRedeemedPoints(tx, account, t, short) : null;
   }
 
   /**

@@ -1,6 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import { formatMoney } from '../../domain/common/money';
-import { checkoutRefundPosting, interestPosting } from '../../domain/ledger/ledger';
+import {
+  checkoutRefundPosting,
+  interestPosting,
+  redeemedPointsKeptPosting,
+} from '../../domain/ledger/ledger';
+import { pointsToReverse } from '../../domain/rewards/rewards';
 import { shrinkFromLast } from '../../domain/merchants/checkout';
 import { Checkout, CheckoutRefund, Installment, InstallmentPlan } from '../../entities';
 import { AccountKind, type CreditAccount } from '../../entities/accounts/credit-account.entity';
@@ -20,6 +25,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { NotificationService } from '../notifications/notification.service';
 import type { PaymentApplicationService } from '../repayments/payment-application.service';
 import type { PayoutService } from '../repayments/payout.service';
+import type { RewardPointsService } from '../rewards/reward-points.service';
 import { announceCheckout } from './checkout.service';
 import { activeMerchant } from './merchant.service';
 import { CHECKOUT_TYPE, checkoutView, type CheckoutView } from './merchant-view';
@@ -43,6 +49,7 @@ export class CheckoutRefundService {
     private readonly ledger: LedgerService,
     private readonly application: PaymentApplicationService,
     private readonly payouts: PayoutService,
+    private readonly points: RewardPointsService,
     private readonly webhooks: WebhookService,
   ) {}
 
@@ -84,13 +91,18 @@ export class CheckoutRefundService {
           `At most ${formatMoney(left)} can still be refunded.`,
           ['input', 'amount'],
         );
-      const { cancelled, returned } = await this.shrinkPlan(tx, account, checkout, input.amount);
+      const shrunk = await this.shrinkPlan(tx, account, checkout, input.amount);
+      const { cancelled } = shrunk;
+      const kept = await this.takeBackPoints(tx, account, checkout, shrunk.returned);
+      const returned = shrunk.returned - kept;
       const today = this.clock.today();
       const now = this.clock.now();
-      this.ledger.post(tx, checkoutRefundPosting(account.id, merchant.id, { cancelled, returned }), {
-        creditAccountId: account.id,
-        refId: checkout.id,
-      });
+      this.ledger.post(
+        tx,
+        checkoutRefundPosting(account.id, merchant.id, { cancelled, returned: shrunk.returned }),
+        { creditAccountId: account.id, refId: checkout.id },
+      );
+      if (kept > 0) this.ledger.post(tx, redeemedPointsKeptPosting(kept), { refId: checkout.id });
       checkout.refunded = Number(checkout.refunded) + input.amount;
       if (checkout.refunded === Number(checkout.amount)) checkout.status = CheckoutStatus.REFUNDED;
       checkout.updatedAt = now;
@@ -100,7 +112,7 @@ export class CheckoutRefundService {
           merchantId: merchant.id,
           amount: input.amount,
           cancelled,
-          returned,
+          returned: shrunk.returned,
           refundedOn: today,
           createdAt: now,
         }),
@@ -181,6 +193,51 @@ export class CheckoutRefundService {
       this.clock.today(),
     );
     return { cancelled, returned: excess };
+  }
+
+  /**
+   * Points are never earned on money that comes back: the on-time points the plan's
+   * installments earned are taken back in proportion to the part of what the shopper paid
+   * that refunds have returned so far. Points already redeemed are charged at their redeemed
+   * value, kept from the money this refund returns (SPEC section 6: the balance never goes
+   * below zero). Returns that value.
+   */
+  private async takeBackPoints(
+    tx: Tx,
+    account: CreditAccount,
+    checkout: Checkout,
+    returnedNow: number,
+  ): Promise<number> {
+    if (returnedNow <= 0) return 0;
+    const installments = await tx.em.find(
+      Installment,
+      { planId: checkout.planId! },
+      { fields: ['id', 'paid'] },
+    );
+    const paid = installments.reduce((sum, i) => sum + Number(i.paid), 0);
+    const [row] = (await tx.em
+      .getConnection()
+      .execute(
+        'select coalesce(sum(returned), 0)::bigint as returned from checkout_refund where checkout_id = ?',
+        [checkout.id],
+        'all',
+        tx.em.getTransactionContext(),
+      )) as { returned: string }[];
+    const onTime = await this.points.onTimePoints(
+      tx,
+      installments.map((i) => i.id),
+      checkout.id,
+    );
+    const reverse = pointsToReverse(
+      onTime.earned,
+      paid,
+      Number(row!.returned) + returnedNow,
+      onTime.reversed,
+    );
+    if (reverse <= 0) return 0;
+    const taken = await this.points.takeBack(tx, account.ownerId, reverse, checkout.id);
+    if (taken === reverse) return 0;
+    return Math.min(returnedNow, await this.points.clawBack(tx, account.ownerId, reverse - taken));
   }
 
   /** An installment with no principal left owes no interest: what is unpaid of it is dropped (and its income reversed). */

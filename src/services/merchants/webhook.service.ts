@@ -5,6 +5,7 @@ import { webhookSignature } from './webhook-signature';
 import { isWebhookEvent, webhookUrlProblem, WEBHOOK_EVENTS } from './webhook-url';
 import { Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../entities';
 import { DeliveryStatus } from '../../entities/merchants/merchant.entity';
+import { Role } from '../../entities/identity/user.entity';
 import type { Config } from '../../config';
 import type { Transactions, Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
@@ -48,8 +49,8 @@ interface Claimed {
  * (`locked_until`, rows locked SKIP LOCKED), so one worker at a time holds each across
  * instances; each attempt is signed afresh (`X-Signature: t=…,v1=…`), has a timeout, and is
  * recorded; failures are retried with exponential backoff and jitter for 24 hours. A crash
- * mid-attempt leaves the lease to lapse and the delivery is tried again: at least once,
- * de-duplicated by receivers with the stable `id`.
+ * mid-attempt leaves the lease to lapse and the delivery is tried again (the cut-off attempt
+ * recorded then, as `interrupted`): at least once, de-duplicated by receivers with the stable `id`.
  */
 export class WebhookService {
   constructor(
@@ -128,7 +129,7 @@ export class WebhookService {
   /** The caller's endpoints, newest first. */
   async endpoints(ctx: RequestScope): Promise<WebhookView[]> {
     const viewer = requireViewer(ctx);
-    if (!viewer.roles.includes('MERCHANT' as never)) throw forbidden();
+    if (!viewer.roles.includes(Role.MERCHANT)) throw forbidden();
     const m = await ctx.em.findOne(Merchant, { userId: viewer.userId });
     if (!m) return [];
     return (await ctx.em.find(WebhookEndpoint, { merchantId: m.id }, { orderBy: { id: 'desc' } })).map(

@@ -83,6 +83,34 @@ export class RewardPointsService {
   }
 
   /**
+   * On-time points the installments earned, and how many a refund already took back under
+   * `reversalRef`: points are never kept on money that a refund returns (the callers take
+   * them back in proportion).
+   */
+  async onTimePoints(
+    tx: Tx,
+    installmentIds: readonly string[],
+    reversalRef: string,
+  ): Promise<{ earned: number; reversed: number }> {
+    const [row] = (await tx.em.getConnection().execute(
+      `select coalesce(sum(points) filter (where reason = ? and ref_id in (?)), 0)::int as earned,
+              coalesce(-sum(points) filter (where reason = ? and ref_id = ?), 0)::int as reversed
+         from reward_entry where ref_id in (?) or ref_id = ?`,
+      [
+        RewardReason.ON_TIME_INSTALLMENT,
+        installmentIds.length ? installmentIds : [reversalRef],
+        RewardReason.REFUND,
+        reversalRef,
+        installmentIds.length ? installmentIds : [reversalRef],
+        reversalRef,
+      ],
+      'all',
+      tx.em.getTransactionContext(),
+    )) as { earned: number; reversed: number }[];
+    return row ?? { earned: 0, reversed: 0 };
+  }
+
+  /**
    * Charges back `points` that a refund must reverse beyond the balance: they were redeemed,
    * so their redeemed value is owed again, latest redemptions first (SPEC section 6). Returns
    * the value in cents; the caller charges it to the account. Locks the redemptions (after
