@@ -140,11 +140,12 @@ describe('item 1: points never create credit', () => {
     expect((await m.redeem(u, loanId, 10_000, 'STATEMENT_CREDIT')).userErrors).toEqual([]); // $100.00
     const r = await m.refund(u, first.id, '1000.00');
     expect(r.userErrors).toEqual([]);
-    // 1,050 points taken from the balance, 8,950 charged back at 1 cent ($89.50); the $1,000.00
-    // already paid of the refunded purchase settles that charge, then $910.50 of the other one
+    // 10,050 points go back (the purchase's 10,000 and the 50 its paid bill earned): 1,050 taken
+    // from the balance, 9,000 charged back at 1 cent ($90.00); the $1,000.00 already paid of the
+    // refunded purchase settles that charge, then $910.00 of the other one
     const acc = await m.account(u, line.accountId);
-    expect(acc.availableCredit.amount).toBe('910.50');
-    expect(acc.outstandingBalance.amount).toBe('89.50');
+    expect(acc.availableCredit.amount).toBe('910.00');
+    expect(acc.outstandingBalance.amount).toBe('90.00');
     expect(await m.points(u)).toBe(0);
     const payments = (await listed(u, line.accountId)).payments.edges.map((e) => e.node);
     expect(payments[0]).toMatchObject({ source: 'REFUND', amount: { amount: '1000.00' } });
