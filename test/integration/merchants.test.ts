@@ -5,7 +5,7 @@ import {
   SandboxClockDocument,
 } from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
-import { listen } from '../support/live';
+import { listen, waitFor } from '../support/live';
 import { makeAdmin, openCreditLine, signUp, type SignedUp } from '../support/fixtures';
 import { shopClient } from '../support/merchants';
 import { cents, expectReconciled as reconciled, moneyClient, sql } from '../support/money';
@@ -16,8 +16,16 @@ let admin: SignedUp;
 let money: ReturnType<typeof moneyClient>;
 let shop: ReturnType<typeof shopClient>;
 beforeAll(async () => {
-  // The simulated provider declines a charge of exactly $15.00 (autopay failures below).
-  s = await startTestServer({ env: { GATEWAY_FAIL_AMOUNTS: '15.00' } });
+  // The simulated provider declines a charge of exactly $15.00 (autopay failures below), and
+  // loses its first answer to a payout of $14.14 (a settlement left PENDING, asked again later).
+  s = await startTestServer({
+    env: {
+      GATEWAY_FAIL_AMOUNTS: '15.00',
+      GATEWAY_TIMEOUT_AMOUNTS: '14.14',
+      GATEWAY_TIMEOUT_MS: '300',
+      GATEWAY_RECOVERY_MS: '400',
+    },
+  });
   admin = await makeAdmin(s);
   money = moneyClient(s);
   shop = shopClient(s);
@@ -516,6 +524,11 @@ describe('over the following days (the sandbox clock moves)', () => {
     const c2 = await shop.open(m.accessToken, '60.00');
     const c3 = await shop.open(m.accessToken, '60.01');
     const stale = await shop.open(m.accessToken, '99.00');
+    // Its day nets 14.14 (50.00 − 35.42 − 0.44): the provider's first answer to that payout is lost.
+    const slow = await shop.merchant('Slow Payout Goods');
+    const slowCheckout = await shop.open(slow.accessToken, '50.00');
+    await shop.confirm((await shopper()).u, slowCheckout);
+    await shop.refund(slow.accessToken, slowCheckout, '35.42');
     const rival = await shop.merchant('Rival Goods');
     await shop.confirm((await shopper()).u, await shop.open(rival.accessToken, '200.00'), 'MONTHLY_6');
     expect((await shop.confirm(good.u, c1)).plan!.installments[0]!.status).toBe('PAID');
@@ -546,6 +559,28 @@ describe('over the following days (the sandbox clock moves)', () => {
     expect(rivalSettled.map((x) => [x.date, x.gross.amount, x.fees.amount, x.net.amount])).toEqual([
       [day0, '200.00', '6.00', '194.00'],
     ]);
+    // A payout whose answer was lost stays PENDING and is asked again (same reference): paid once.
+    await waitFor(
+      async () => (await shop.settlements(slow.accessToken)).edges[0]?.node.status === 'PAID',
+      10_000,
+      'the lost payout to be asked again',
+    );
+    const slowSettled = (await shop.settlements(slow.accessToken)).edges.map((e) => e.node);
+    expect(slowSettled.map((x) => [x.gross.amount, x.refunds.amount, x.fees.amount, x.net.amount])).toEqual([
+      ['50.00', '35.42', '0.44', '14.14'],
+    ]);
+    const slowOps = await sql<{ n: number }>(
+      s.databaseUrl,
+      `select count(*)::int as n from gateway_operation where reference = $1`,
+      [localOf(slowSettled[0]!.id)],
+    );
+    expect(slowOps[0]!.n).toBe(1);
+    const slowEntries = await sql<{ n: number }>(
+      s.databaseUrl,
+      `select count(*)::int as n from journal_entry where kind = 'MERCHANT_SETTLEMENT' and ref_id = $1`,
+      [localOf(slowSettled[0]!.id)],
+    );
+    expect(slowEntries[0]!.n).toBe(1);
     // Paid out through the provider once; what the merchant is owed is zero again.
     const merchantId = (await myMerchant(m.accessToken))!.id as string;
     expect(await merchantPayable(merchantId)).toBe(0);

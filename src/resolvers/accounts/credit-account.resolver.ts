@@ -52,6 +52,7 @@ import { InstallmentPlanService } from '../../services/accounts/installment-plan
 import { CardTransactionService } from '../../services/accounts/card-transaction.service';
 import { RefundService } from '../../services/accounts/refund.service';
 import { RepaymentService } from '../../services/repayments/repayment.service';
+import { mapConnection } from '../../services/common/pagination';
 
 @Resolver(() => CreditAccountType)
 export class CreditAccountResolver {
@@ -111,7 +112,7 @@ export class CreditAccountResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.purchases.page(ctx, a.localId, { first, after });
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: transactionType(e.node) })) };
+    return mapConnection(page, transactionType);
   }
 
   @FieldResolver(() => PaymentConnection, { description: 'Repayments, newest first.' })
@@ -121,10 +122,7 @@ export class CreditAccountResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number,
   ) {
     const page = await this.repayments.paymentsOf(ctx, a.localId, { first });
-    return {
-      ...page,
-      edges: page.edges.map((e) => ({ cursor: e.cursor, node: paymentResultType(e.node) })),
-    };
+    return mapConnection(page, paymentResultType);
   }
 
   @Authorized()

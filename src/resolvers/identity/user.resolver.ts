@@ -11,6 +11,7 @@ import { Clock } from '../../lib/clock';
 import { NotificationService } from '../../services/notifications/notification.service';
 import { RewardPointsService } from '../../services/rewards/reward-points.service';
 import { UserService } from '../../services/identity/user.service';
+import { mapConnection } from '../../services/common/pagination';
 
 @Resolver(() => UserType)
 export class UserResolver {
@@ -38,10 +39,7 @@ export class UserResolver {
   ) {
     const page = await this.applicationService.listMine(ctx, user.localId, { first, after });
     const now = this.clock.now();
-    return {
-      ...page,
-      edges: page.edges.map((e) => ({ cursor: e.cursor, node: applicationType(e.node, now) })),
-    };
+    return mapConnection(page, (a) => applicationType(a, now));
   }
 
   @FieldResolver(() => [CreditAccountType], { description: "The user's accounts, oldest first." })
@@ -63,6 +61,6 @@ export class UserResolver {
     @Arg('unreadOnly', () => Boolean, { nullable: true }) unreadOnly?: boolean,
   ) {
     const page = await this.notificationService.list(ctx, user.localId, { first, after, unreadOnly });
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: notificationType(e.node) })) };
+    return mapConnection(page, notificationType);
   }
 }

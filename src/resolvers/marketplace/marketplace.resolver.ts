@@ -42,9 +42,7 @@ import { ListingService } from '../../services/marketplace/listing.service';
 import { PortfolioService } from '../../services/marketplace/portfolio.service';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
-
-const edgesOf = <V, T>(page: { edges: { cursor: string; node: V }[] }, map: (v: V) => T) =>
-  page.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) }));
+import { mapConnection } from '../../services/common/pagination';
 
 @Resolver()
 export class MarketplaceResolver {
@@ -66,7 +64,7 @@ export class MarketplaceResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.listingService.list(ctx, { grades, status, first, after });
-    return { ...page, edges: edgesOf(page, listingType) };
+    return mapConnection(page, listingType);
   }
 
   @Authorized()
@@ -165,7 +163,7 @@ export class PortfolioResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.portfolios.notes(ctx, { first, after });
-    return { ...page, edges: edgesOf(page, noteType) };
+    return mapConnection(page, noteType);
   }
 
   @FieldResolver(() => DecimalScalar, {

@@ -62,9 +62,7 @@ import { SettlementService } from '../../services/merchants/settlement.service';
 import { WebhookService } from '../../services/merchants/webhook.service';
 import { EventType, type LiveEvent } from '../../subscriptions/common/topics';
 import { liveSubscribe } from '../common/live-subscribe';
-
-const edgesOf = <V, T>(page: { edges: { cursor: string; node: V }[] }, map: (v: V) => T) =>
-  page.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) }));
+import { mapConnection } from '../../services/common/pagination';
 
 /** The merchant itself and admins see the settlement account; everyone else the public part. */
 const shown = (ctx: RequestScope, m: MerchantView) =>
@@ -172,7 +170,7 @@ export class MerchantResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.settlements.mine(ctx, { first, after });
-    return { ...page, edges: edgesOf(page, settlementType) };
+    return mapConnection(page, settlementType);
   }
 
   @Authorized(Role.MERCHANT)
@@ -234,7 +232,7 @@ export class CheckoutResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.checkoutService.mine(ctx, { first, after });
-    return { ...page, edges: edgesOf(page, checkoutType) };
+    return mapConnection(page, checkoutType);
   }
 
   @Authorized(Role.MERCHANT)
@@ -323,7 +321,7 @@ export class WebhookResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.webhooks.deliveries(ctx, w.localId, { first, after });
-    return { ...page, edges: edgesOf(page, deliveryType) };
+    return mapConnection(page, deliveryType);
   }
 }
 

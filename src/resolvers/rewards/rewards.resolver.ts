@@ -27,6 +27,7 @@ import {
 import { LedgerService } from '../../services/ledger/ledger.service';
 import { RewardPointsService } from '../../services/rewards/reward-points.service';
 import { RedemptionService } from '../../services/rewards/redemption.service';
+import { mapConnection } from '../../services/common/pagination';
 
 @Resolver(() => RewardsType)
 export class RewardsResolver {
@@ -44,7 +45,7 @@ export class RewardsResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const page = await this.points.entries(ctx, r.userId, { first, after });
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: rewardEntryType(e.node) })) };
+    return mapConnection(page, rewardEntryType);
   }
 
   @Authorized()

@@ -5,6 +5,7 @@ import { identityLoaders } from '../identity/loaders';
 import type { LedgerService } from '../ledger/ledger.service';
 import { ledgerLoaders } from '../ledger/loaders';
 import { marketplaceLoaders } from '../marketplace/loaders';
+import { merchantLoaders } from '../merchants/loaders';
 import { repaymentLoaders } from '../repayments/loaders';
 import { rewardLoaders } from '../rewards/loaders';
 
@@ -22,6 +23,7 @@ export function createLoaders(em: EntityManager, ledger: LedgerService) {
     ...rewardLoaders(em),
     ...ledgerLoaders(em, ledger),
     ...marketplaceLoaders(em),
+    ...merchantLoaders(em),
   };
 }
 

@@ -76,7 +76,7 @@ export class MerchantService {
 
   /** A merchant by id: every signed-in user sees its public part (the name on a checkout). */
   async byLocalId(ctx: RequestScope, id: string): Promise<MerchantView | null> {
-    const m = await ctx.em.findOne(Merchant, { id });
+    const m = await ctx.loaders.merchantById.load(id);
     return m ? merchantView(m) : null;
   }
 

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { webhookRetryDelayMs, WEBHOOK_RETRY_WINDOW_MS } from '../../domain/merchants/checkout';
 import { webhookSignature } from './webhook-signature';
 import { isWebhookEvent, webhookUrlProblem, WEBHOOK_EVENTS } from './webhook-url';
-import { Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../entities';
+import { Merchant, WebhookDelivery, WebhookEndpoint } from '../../entities';
 import { DeliveryStatus } from '../../entities/merchants/merchant.entity';
 import { Role } from '../../entities/identity/user.entity';
 import type { Config } from '../../config';
@@ -150,9 +150,9 @@ export class WebhookService {
   /** A delivery's attempts, in order. */
   async attempts(ctx: RequestScope, deliveryId: string): Promise<AttemptView[]> {
     requireViewer(ctx);
-    return (
-      await ctx.em.find(WebhookAttempt, { deliveryId }, { orderBy: { attemptedAt: 'asc', id: 'asc' } })
-    ).map(attemptView);
+    // In id order, which is the order they were recorded: an interrupted one is recorded when
+    // its delivery is claimed again, before the next attempt.
+    return (await ctx.loaders.attemptsByDelivery.load(deliveryId)).map(attemptView);
   }
 
   /**
