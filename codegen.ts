@@ -76,7 +76,7 @@ const config: CodegenConfig = {
     'test/generated/contract.ts': {
       plugins: ['typescript-operations', 'typed-document-node'],
       config: {
-        scalars: { Decimal: 'string', Date: 'string', DateTime: 'string' },
+        scalars: { Decimal: 'string', Date: 'string', DateTime: 'string', JSON: 'unknown' },
         enumType: 'string-literal',
         avoidOptionals: false,
       },

@@ -8,6 +8,7 @@ import {
   TransactionStatus,
 } from '../../entities/accounts/card-transaction.entity';
 import { InstallmentStatus, PlanKind, PlanStatus } from '../../entities/accounts/installment-plan.entity';
+import { delinquencyBucket } from '../../domain/accounts/delinquency';
 
 registerEnumType(AccountKind, {
   name: 'AccountKind',
@@ -87,16 +88,7 @@ export enum DelinquencyBucket {
 }
 registerEnumType(DelinquencyBucket, { name: 'DelinquencyBucket', description: 'Days past due, bucketed.' });
 
-export const bucketOf = (days: number): DelinquencyBucket =>
-  days <= 0
-    ? DelinquencyBucket.CURRENT
-    : days <= 30
-      ? DelinquencyBucket.DPD_1_30
-      : days <= 60
-        ? DelinquencyBucket.DPD_31_60
-        : days <= 90
-          ? DelinquencyBucket.DPD_61_90
-          : DelinquencyBucket.DPD_90_PLUS;
+export const bucketOf = (days: number): DelinquencyBucket => delinquencyBucket(days) as DelinquencyBucket;
 
 export enum FundingSource {
   PLATFORM = 'PLATFORM',

@@ -87,3 +87,19 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     return new Date(text);
   },
 });
+
+/**
+ * A JSON document (an export, an audit entry's changes). Output only: the server never
+ * reads one from a client.
+ */
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'A JSON value (object, array, string, number, boolean or null), sent as is.',
+  serialize: (value) => value,
+  parseValue() {
+    throw badInput('JSON is an output type and cannot be sent');
+  },
+  parseLiteral() {
+    throw badInput('JSON is an output type and cannot be sent');
+  },
+});

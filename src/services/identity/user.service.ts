@@ -33,4 +33,11 @@ export class UserService {
     const user = await ctx.loaders.userById.load(applicantId);
     return userView(user!);
   }
+
+  /** Any user, deleted ones included (then pseudonymised), for admins reading history; null when absent. */
+  async forAdmin(ctx: RequestScope, id: string): Promise<UserView | null> {
+    if (!requireViewer(ctx).isAdmin) throw forbidden();
+    const user = await ctx.loaders.userById.load(id);
+    return user ? userView(user) : null;
+  }
 }
