@@ -1,0 +1,3 @@
+import { PrivacyResolver } from './privacy.resolver';
+
+export const resolvers = [PrivacyResolver];
