@@ -11,7 +11,7 @@ import { RateLimiterUnavailable, type SignInAdmission } from './rate-limiter';
 import { TokenService } from './token.service';
 import type { Config } from '../../config';
 import type { Clock } from '../../lib/clock';
-import type { Transactions } from '../../db/transactions';
+import type { Transactions, Tx } from '../../db/transactions';
 import type { RateLimiter } from './rate-limiter';
 import type { SessionService } from './session.service';
 import type { AuditService } from '../common/audit.service';
@@ -164,10 +164,31 @@ export class AuthService {
     }
     await limiter.signInSucceeded(email, admission.attempt);
     return this.tx.run(ctx.em, async (tx) => {
+      // The account still there, held (shared) until the session is committed: a deletion
+      // that committed meanwhile refuses the sign-in, one that follows revokes this session.
+      if (!(await this.holdLiveUser(tx, user.id)))
+        throw new DomainError(UserErrorCode.INVALID_CREDENTIALS, 'Email or password is incorrect.');
       const session = await this.openSession(tx.em, user);
       this.audit.record(tx, ctx, { action: 'user.sign_in', objectId: user.id, actorId: user.id });
       return session;
     });
+  }
+
+  /**
+   * Holds the user's row (FOR SHARE) for the rest of the transaction if the account is not
+   * deleted: `deleteMyAccount` locks it for update before revoking every session, so a
+   * session opened or rotated concurrently is either refused or revoked with the others.
+   */
+  private async holdLiveUser(tx: Tx, userId: string): Promise<boolean> {
+    const rows = await tx.em
+      .getConnection()
+      .execute(
+        'select 1 from app_user where id = ? and deleted_at is null for share',
+        [userId],
+        'all',
+        tx.em.getTransactionContext(),
+      );
+    return rows.length > 0;
   }
 
   /**
@@ -178,6 +199,9 @@ export class AuthService {
   async refresh(ctx: RequestScope, token: string): Promise<Omit<Session, 'user'>> {
     const hash = TokenService.hash(token);
     const outcome = await this.tx.run(ctx.em, async (tx) => {
+      // Lock order of account deletion: the user (shared here), then the token.
+      const owner = await tx.em.findOne(RefreshToken, { tokenHash: hash }, { fields: ['userId'] });
+      if (owner) await this.holdLiveUser(tx, owner.userId);
       const row = await tx.em.findOne(
         RefreshToken,
         { tokenHash: hash },
@@ -211,6 +235,7 @@ export class AuthService {
           expiresAt: this.refreshExpiry(),
         }),
       );
+      this.audit.record(tx, ctx, { action: 'session.refresh', objectId: row.familyId, actorId: row.userId });
       const accessToken = await this.tokens.issueAccess(user.id, user.roles, row.familyId);
       return { ok: true as const, accessToken, refreshToken: next.token };
     });
