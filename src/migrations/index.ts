@@ -8,6 +8,10 @@ import { Migration0006OutboxRetention } from './0006-outbox-retention';
 import { Migration0007Marketplace } from './0007-marketplace';
 import { Migration0008CashDraws } from './0008-cash-draws';
 import { Migration0009Merchants } from './0009-merchants';
+import { Migration0010AuditLog } from './0010-audit-log';
+import { Migration0011AccountClosure } from './0011-account-closure';
+import { Migration0012Privacy } from './0012-privacy';
+import { Migration0013MetricsIndexes } from './0013-metrics-indexes';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -23,4 +27,8 @@ export const migrations: MigrationObject[] = [
   { name: '0007-marketplace', class: Migration0007Marketplace },
   { name: '0008-cash-draws', class: Migration0008CashDraws },
   { name: '0009-merchants', class: Migration0009Merchants },
+  { name: '0010-audit-log', class: Migration0010AuditLog },
+  { name: '0011-account-closure', class: Migration0011AccountClosure },
+  { name: '0012-privacy', class: Migration0012Privacy },
+  { name: '0013-metrics-indexes', class: Migration0013MetricsIndexes },
 ];

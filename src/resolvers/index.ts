@@ -6,6 +6,8 @@ import * as identity from './identity';
 import * as marketplace from './marketplace';
 import * as merchants from './merchants';
 import * as notifications from './notifications';
+import * as operations from './operations';
+import * as privacy from './privacy';
 import * as repayments from './repayments';
 import * as rewards from './rewards';
 
@@ -25,6 +27,8 @@ const features: Feature[] = [
   notifications,
   marketplace,
   merchants,
+  operations,
+  privacy,
 ];
 
 export const resolvers: NonEmptyArray<Function> = [

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { Transactions } from '../db/transactions';
 import type { Clock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
+import { AccountClosureService } from '../services/accounts/account-closure.service';
 import { CardTransactionService } from '../services/accounts/card-transaction.service';
 import { CardVault } from '../services/accounts/card-vault';
 import { CreditAccountService } from '../services/accounts/credit-account.service';
@@ -29,6 +30,11 @@ import { MerchantService } from '../services/merchants/merchant.service';
 import { SettlementService } from '../services/merchants/settlement.service';
 import { WebhookService } from '../services/merchants/webhook.service';
 import { NotificationService } from '../services/notifications/notification.service';
+import { AuditLogService } from '../services/operations/audit-log.service';
+import { DashboardService } from '../services/operations/dashboard.service';
+import { PortfolioMetricsService } from '../services/operations/portfolio-metrics.service';
+import { AccountDeletionService } from '../services/privacy/account-deletion.service';
+import { DataExportService } from '../services/privacy/data-export.service';
 import { PaymentApplicationService } from '../services/repayments/payment-application.service';
 import { SimulatedGateway } from '../services/repayments/payment-gateway';
 import { PayoutService } from '../services/repayments/payout.service';
@@ -102,6 +108,16 @@ export function composeServices(ports: Ports) {
   const points = new RewardPointsService(clock, ledger);
   const cards = new CardVault(config.secrets.cardEncryption, config.secrets.cvv, config.cardBin);
   const accounts = new CreditAccountService(clock, tx, audit, notifications, ledger, cards);
+  const closures = new AccountClosureService(
+    clock,
+    log,
+    tx,
+    mutations,
+    audit,
+    notifications,
+    ledger,
+    accounts,
+  );
   const plans = new InstallmentPlanService(clock, tx, audit, notifications);
   const distributions = new DistributionService(clock, ledger, notifications);
   const paymentApplication = new PaymentApplicationService(clock, ledger, points, distributions);
@@ -122,12 +138,14 @@ export function composeServices(ports: Ports) {
     accounts,
     plans,
     gateway,
+    closures,
   );
   const purchases = new CardTransactionService(
     clock,
     tx,
     knex,
     mutations,
+    audit,
     notifications,
     ledger,
     points,
@@ -143,6 +161,7 @@ export function composeServices(ports: Ports) {
     paymentApplication,
     payouts,
     plans,
+    closures,
   );
   const repayments = new RepaymentService(
     config,
@@ -157,6 +176,7 @@ export function composeServices(ports: Ports) {
     paymentApplication,
     gateway,
     payouts,
+    closures,
   );
   const redemptions = new RedemptionService(
     clock,
@@ -166,6 +186,7 @@ export function composeServices(ports: Ports) {
     accounts,
     paymentApplication,
     points,
+    closures,
   );
 
   // marketplace
@@ -206,6 +227,7 @@ export function composeServices(ports: Ports) {
     payouts,
     points,
     webhooks,
+    closures,
   );
   const settlements = new SettlementService(config, clock, log, tx, audit, ledger, gateway, webhooks);
   const autopay = new AutopayService(clock, tx, audit, paymentApplication, repayments);
@@ -225,8 +247,18 @@ export function composeServices(ports: Ports) {
     checkouts,
     autopay,
     settlements,
+    closures,
   );
   const sandbox = new SandboxService(config, clock, tx, audit, dailyJob);
+
+  // privacy
+  const dataExports = new DataExportService(clock);
+  const accountDeletion = new AccountDeletionService(clock, tx, audit, sessions, rateLimiter);
+
+  // operations
+  const auditLog = new AuditLogService();
+  const portfolioMetrics = new PortfolioMetricsService(clock, knex);
+  const dashboard = new DashboardService(portfolioMetrics, log);
 
   return {
     config,
@@ -238,6 +270,9 @@ export function composeServices(ports: Ports) {
     rateLimiter,
     tx,
     audit,
+    auditLog,
+    portfolioMetrics,
+    dashboard,
     idempotency,
     mutations,
     ledger,
@@ -250,6 +285,7 @@ export function composeServices(ports: Ports) {
     points,
     cards,
     accounts,
+    closures,
     plans,
     paymentApplication,
     gateway,
@@ -270,6 +306,8 @@ export function composeServices(ports: Ports) {
     autopay,
     dailyJob,
     sandbox,
+    dataExports,
+    accountDeletion,
   };
 }
 

@@ -69,6 +69,8 @@ function scheduleJobs(scheduler: Scheduler, services: App, orm: MikroORM): Sched
       .expire(orm.em.fork(), clock.now())
       .catch((err: unknown) => log.warn({ err }, 'checkout expiry failed')),
   );
+  // The admins' live dashboard ticks only while someone watches; it stops with the rest.
+  scheduler.loop(services.dashboard);
   // A run of the daily job under way stops after its current account and hands its day back.
   return scheduler.beforeStop(() => services.dailyJob.stop());
 }

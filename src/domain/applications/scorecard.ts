@@ -124,13 +124,13 @@ const MAX_POINTS: Readonly<Record<Component, number>> = {
 const THIN_FILE_ALTERNATIVE_MAX = 300;
 
 /** Score thresholds: grade by score for approvals; below D, a referral band, then decline. */
-const GRADE_THRESHOLDS: readonly { min: number; grade: Exclude<Grade, 'E'> }[] = [
+export const GRADE_THRESHOLDS: readonly { min: number; grade: Exclude<Grade, 'E'> }[] = [
   { min: 800, grade: 'A' },
   { min: 700, grade: 'B' },
   { min: 600, grade: 'C' },
   { min: 500, grade: 'D' },
 ];
-const REFERRAL_MIN_SCORE = 450;
+export const REFERRAL_MIN_SCORE = 450;
 /** A grade-E approval only comes from an underwriter approving a referral. */
 export const REFERRED_APPROVAL_GRADE: Grade = 'E';
 

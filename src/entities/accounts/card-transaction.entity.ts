@@ -37,6 +37,8 @@ export enum DeclineReason {
 @Entity({ tableName: 'card_transaction' })
 @Index({ properties: ['accountId', 'id'] })
 @Index({ properties: ['cardId', 'id'] })
+/** Purchases in a period (active users in the portfolio metrics). */
+@Index({ properties: ['createdAt'] })
 @Check({
   name: 'card_transaction_amounts',
   expression: 'amount > 0 and refunded >= 0 and refunded <= amount',

@@ -22,10 +22,22 @@ export enum AccountStatus {
  */
 @Entity({ tableName: 'credit_account' })
 @Index({ properties: ['ownerId', 'id'] })
+/** Accounts opened in a period (originations in the portfolio metrics and the dashboard). */
+@Index({ properties: ['openedAt'] })
 @Check({ name: 'credit_account_available_not_negative', expression: 'available_credit >= 0' })
+@Index({
+  name: 'credit_account_pending_closure_index',
+  expression: `create index "credit_account_pending_closure_index" on "credit_account" ("closure_requested_at" desc, "id" desc) where "closure_requested_at" is not null and "status" <> 'CLOSED'`,
+})
 export class CreditAccount {
   [OptionalProps]?:
-    'createdAt' | 'updatedAt' | 'daysPastDue' | 'fundingSource' | 'availableCredit' | 'termMonths';
+    | 'createdAt'
+    | 'updatedAt'
+    | 'daysPastDue'
+    | 'fundingSource'
+    | 'availableCredit'
+    | 'termMonths'
+    | 'closureRequestedAt';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -65,6 +77,13 @@ export class CreditAccount {
 
   @Property({ type: 'timestamptz' })
   openedAt!: Date;
+
+  /**
+   * When the owner asked to close it (SPEC section 4): its card is frozen and it closes by
+   * itself in the transaction that brings what it owes to zero. Null: never asked.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  closureRequestedAt: Date | null = null;
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();

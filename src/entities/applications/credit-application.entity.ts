@@ -17,6 +17,8 @@ export enum ApplicationStatus {
 @Entity({ tableName: 'credit_application' })
 @Index({ properties: ['applicantId', 'id'] })
 @Index({ properties: ['status', 'id'] })
+/** Applications submitted in a period (portfolio metrics, the live dashboard). */
+@Index({ properties: ['createdAt'] })
 @Check({
   name: 'credit_application_status_allowed',
   // A regex rather than IN (...): MikroORM reads `col = ANY (ARRAY[...])` checks as enums.

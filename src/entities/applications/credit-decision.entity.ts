@@ -7,6 +7,8 @@ import { uuidv7 } from '../../lib/ids';
  */
 @Entity({ tableName: 'credit_decision' })
 @Index({ properties: ['applicationId', 'id'] })
+/** Decisions made in a period (decision latency in the portfolio metrics and the dashboard). */
+@Index({ properties: ['decidedAt'] })
 @Check({ name: 'credit_decision_score_check', expression: 'score >= 0 and score <= 1000' })
 export class CreditDecision {
   [OptionalProps]?: 'deciderId' | 'latencyMs' | 'offer' | 'grade' | 'aprBp' | 'approvedAmount';

@@ -1,9 +1,12 @@
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { uuidv7 } from '../../lib/ids';
 
-/** Append-only record of a state-changing action: who, what, on which object, when. */
+/** Append-only (a database trigger refuses UPDATE, DELETE and TRUNCATE) record of a state-changing action: who, what, on which object, when. */
 @Entity({ tableName: 'audit_entry' })
 @Index({ properties: ['objectId', 'id'] })
+@Index({ properties: ['actorId', 'id'] })
+/** Entries in a period (active users in the portfolio metrics). */
+@Index({ properties: ['at'] })
 export class AuditEntry {
   [OptionalProps]?: 'at' | 'changes' | 'actorId' | 'requestId';
 

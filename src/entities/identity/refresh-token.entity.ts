@@ -8,6 +8,8 @@ import { uuidv7 } from '../../lib/ids';
  */
 @Entity({ tableName: 'refresh_token' })
 @Index({ properties: ['familyId'] })
+// A person's sessions: listed by `exportMyData`, all revoked by `deleteMyAccount`.
+@Index({ properties: ['userId'] })
 export class RefreshToken {
   [OptionalProps]?: 'createdAt' | 'usedAt' | 'revokedAt';
 

@@ -16,6 +16,11 @@ export enum DisbursementKind {
  */
 @Entity({ tableName: 'disbursement' })
 @Index({ properties: ['accountId', 'id'] })
+/** Loans paid out in a period (originations in the portfolio metrics and the dashboard). */
+@Index({
+  name: 'disbursement_loan_settled_at_index',
+  expression: `create index "disbursement_loan_settled_at_index" on "disbursement" ("settled_at") where "kind" = 'LOAN' and "status" = 'SUCCEEDED'`,
+})
 @Index({
   name: 'disbursement_pending_index',
   expression: `create index "disbursement_pending_index" on "disbursement" ("attempted_at") where "status" = 'PENDING'`,

@@ -19,6 +19,11 @@ export enum PaymentSource {
  */
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['accountId', 'id'] })
+/** Money collected in a period (payments today on the live dashboard). */
+@Index({
+  name: 'payment_succeeded_settled_at_index',
+  expression: `create index "payment_succeeded_settled_at_index" on "payment" ("settled_at") where "status" = 'SUCCEEDED'`,
+})
 @Unique({ name: 'payment_autopay_once_a_day', properties: ['installmentId', 'autopayOn'] })
 @Index({
   name: 'payment_pending_index',

@@ -8,9 +8,10 @@ import {
 } from '../../services/accounts/credit-account.service';
 import { TRANSACTION_TYPE } from '../../services/accounts/transaction-view';
 import { nodeOf, type NodeSource } from '../common/node.resolver';
+import { AccountClosureResolver } from './account-closure.resolver';
 import { CreditAccountResolver, InstallmentPlanResolver } from './credit-account.resolver';
 
-export const resolvers = [CreditAccountResolver, InstallmentPlanResolver];
+export const resolvers = [CreditAccountResolver, InstallmentPlanResolver, AccountClosureResolver];
 
 export const nodes: NodeSource = (services) => {
   const accounts = services.get(CreditAccountService);

@@ -213,6 +213,13 @@ export class CreditAccountType extends Node {
 
   @Field(() => DateTimeScalar)
   openedAt!: Date;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'When the owner asked to close it (`requestAccountClosure`): its card is frozen and it closes by itself once nothing is owed. Null if never asked.',
+  })
+  closureRequestedAt!: Date | null;
 }
 
 export const accountType = (a: AccountView): CreditAccountType =>
@@ -228,6 +235,9 @@ export const accountType = (a: AccountView): CreditAccountType =>
     delinquencyBucket: bucketOf(a.daysPastDue),
     fundingSource: a.fundingSource,
     openedAt: new Date(a.openedAt),
+    closureRequestedAt: a.closureRequestedAt === null ? null : new Date(a.closureRequestedAt),
   });
+
+export const CreditAccountConnection = ConnectionType(CreditAccountType, 'CreditAccount');
 
 // ---- inputs and payloads

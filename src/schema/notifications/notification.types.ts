@@ -62,6 +62,14 @@ registerEnumType(NotificationKind, {
     },
     NOTES_PAID_OFF: { description: 'A loan an investor holds notes in was paid off.' },
     NOTES_CHARGED_OFF: { description: 'A loan an investor holds notes in was charged off.' },
+    ACCOUNT_CLOSURE_REQUESTED: {
+      description:
+        'The owner asked to close an account that still owes something: its card is frozen, and it closes once the balance is paid.',
+    },
+    ACCOUNT_CLOSED: {
+      description:
+        'An account was closed at its owner’s request (at once, or when its balance reached zero).',
+    },
   },
 });
 

@@ -17,6 +17,8 @@ export interface AccountView {
   daysPastDue: number;
   fundingSource: string | null;
   openedAt: string;
+  /** When the owner asked to close it; null if never. */
+  closureRequestedAt: string | null;
 }
 
 export interface CardView {
@@ -57,6 +59,7 @@ export const accountView = (a: CreditAccount): AccountView => ({
   daysPastDue: a.daysPastDue,
   fundingSource: a.fundingSource,
   openedAt: a.openedAt.toISOString(),
+  closureRequestedAt: a.closureRequestedAt ? a.closureRequestedAt.toISOString() : null,
 });
 
 export const cardView = (c: Card): CardView => ({

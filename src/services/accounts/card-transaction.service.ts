@@ -18,6 +18,7 @@ import { checkIdempotencyKey, hashInput } from '../common/idempotency.service';
 import { PurchaseApproval } from './purchase-statement';
 import { runPrepared } from '../../db/prepared';
 import type { Clock } from '../../lib/clock';
+import type { AuditService } from '../common/audit.service';
 import type { NotificationService } from '../notifications/notification.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { RewardPointsService } from '../rewards/reward-points.service';
@@ -80,6 +81,7 @@ export class CardTransactionService {
     private readonly txs: Transactions,
     private readonly knex: Knex,
     private readonly mutations: IdempotentMutations,
+    private readonly audit: AuditService,
     private readonly notifications: NotificationService,
     private readonly ledger: LedgerService,
     private readonly points: RewardPointsService,
@@ -113,6 +115,7 @@ export class CardTransactionService {
       const decline = cardDecline(card, now) ?? (await this.takeCredit(tx, card, input.amount, now));
       const t = this.recordPurchase(tx, card, input, merchant, decline, now, today);
       if (decline === null) await this.billPurchase(tx, t);
+      this.auditPurchase(tx, ctx, t);
       announceTransaction(this.notifications, tx, t, decline === null ? 'approved' : 'declined');
       return { stored: { transactionId: t.id }, local: t };
     });
@@ -146,6 +149,7 @@ export class CardTransactionService {
     this.plans.openInterestFreeBill(draft, t);
     this.postPurchase(draft, t);
     if (t.rewardPoints > 0) this.points.record(draft, t.ownerId, t.rewardPoints, RewardReason.PURCHASE, t.id);
+    this.auditPurchase(draft, ctx, t);
     announceTransaction(this.notifications, draft, t, 'approved');
 
     this.approval ??= new PurchaseApproval(ctx.em.getMetadata());
@@ -206,16 +210,19 @@ export class CardTransactionService {
   private async takeCredit(tx: Tx, card: Card, amount: number, now: Date): Promise<DeclineReason | null> {
     const updated = await tx.em.getConnection().execute(
       `update credit_account set available_credit = available_credit - ?, updated_at = ?
-        where id = ? and status = ? and available_credit >= ? returning id`,
+        where id = ? and status = ? and available_credit >= ? and closure_requested_at is null returning id`,
       [amount, now, card.accountId, AccountStatus.ACTIVE, amount],
       'all',
       tx.em.getTransactionContext(),
     );
     if (updated.length > 0) return null;
     const account = await tx.em.findOneOrFail(CreditAccount, { id: card.accountId });
+    // A line being closed froze its card; a purchase that raced the request is declined as such.
     return account.status !== AccountStatus.ACTIVE
       ? DeclineReason.ACCOUNT_NOT_ACTIVE
-      : DeclineReason.INSUFFICIENT_CREDIT;
+      : account.closureRequestedAt
+        ? DeclineReason.CARD_FROZEN
+        : DeclineReason.INSUFFICIENT_CREDIT;
   }
 
   /** The purchase as approved (due in 45 days, with its points) or declined (with the reason). */
@@ -244,6 +251,22 @@ export class CardTransactionService {
     });
     tx.em.persist(t);
     return t;
+  }
+
+  /** The purchase's audit entry: approved or declined (with the reason), on the card. */
+  private auditPurchase(tx: Tx, ctx: RequestScope, t: CardTransaction): void {
+    this.audit.record(tx, ctx, {
+      action: `card_transaction.${t.status === TransactionStatus.APPROVED ? 'approve' : 'decline'}`,
+      objectId: t.id,
+      changes: {
+        cardId: t.cardId,
+        accountId: t.accountId,
+        amount: Number(t.amount),
+        category: t.category,
+        status: t.status,
+        declineReason: t.declineReason,
+      },
+    });
   }
 
   /** An approved purchase: its 45-day bill, its ledger posting and its points. */

@@ -334,6 +334,16 @@ export class CreditAccountService {
           'cardId',
         ]);
       }
+      if (to === CardStatus.ACTIVE) {
+        // A card frozen by a closure request stays frozen: the line takes no new purchases.
+        const account = await tx.em.findOneOrFail(CreditAccount, { id: card.accountId });
+        if (account.closureRequestedAt)
+          throw new DomainError(
+            UserErrorCode.INVALID_STATE,
+            'This credit line is being closed at your request; its card stays frozen.',
+            ['input', 'cardId'],
+          );
+      }
       const before = card.status;
       card.status = to;
       card.updatedAt = this.clock.now();

@@ -25,7 +25,7 @@ export interface PurchaseApprovalArgs {
  * An approved card purchase in one statement, one round trip (issue 10): the card is
  * checked (the owner's, ACTIVE, not expired), the available credit taken with the same
  * guarded UPDATE as `CardTransactionService.takeCredit` (`available_credit >= amount`, the
- * account ACTIVE; its row lock serialises purchases on one account, and the CHECK
+ * account ACTIVE and not being closed; its row lock serialises purchases on one account, and the CHECK
  * constraint backs it), the idempotency key inserted with its result, and then every row
  * the purchase writes. If the card or the credit does not allow it, nothing at all is
  * written and the statement returns no row; a key already used fails the statement with a
@@ -50,6 +50,7 @@ export class PurchaseApproval {
         name: 'taken',
         sql: `update credit_account c set available_credit = c.available_credit - ?, updated_at = ?
                 from card where c.id = card.account_id and c.id = ? and c.status = ? and c.available_credit >= ?
+                 and c.closure_requested_at is null
               returning c.*`,
         bindings: [a.amount, a.now, a.accountId, AccountStatus.ACTIVE, a.amount],
       },

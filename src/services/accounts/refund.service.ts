@@ -33,6 +33,7 @@ import type { RewardPointsService } from '../rewards/reward-points.service';
 import type { PayoutService } from '../repayments/payout.service';
 import { MAX_MERCHANT } from './card-transaction.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
+import type { AccountClosureService } from './account-closure.service';
 import type { InstallmentPlanService, InterestFreeBill } from './installment-plan.service';
 import { findOwnTransaction, lockAccountThenTransaction } from './own-transaction';
 import { accountView, type AccountView } from './account-view';
@@ -87,6 +88,7 @@ export class RefundService {
     private readonly application: PaymentApplicationService,
     private readonly payouts: PayoutService,
     private readonly plans: InstallmentPlanService,
+    private readonly closures: AccountClosureService,
   ) {}
 
   /**
@@ -132,6 +134,7 @@ export class RefundService {
       });
       const returnId =
         returned - credited > 0 ? this.payouts.createReturn(tx, account, returned - credited, t.id) : null;
+      await this.closures.closeIfSettled(tx, account, ctx);
       return { stored: { transactionId: t.id }, local: returnId };
     });
     if (returnId) await this.payouts.pay(ctx.em, returnId);

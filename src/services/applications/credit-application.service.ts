@@ -224,7 +224,8 @@ export class CreditApplicationService {
       const view = applicationView(app, decided.view);
       this.announce(tx, ctx, view, decisionNotice(decision, true), {
         action: 'application.review',
-        changes: { status: [before, app.status], outcome: input.outcome, note },
+        // The note stays on the application (erasable), not in the append-only audit log: free text.
+        changes: { status: [before, app.status], outcome: input.outcome, noteGiven: true },
       });
       return view;
     });

@@ -26,6 +26,7 @@ import type { NotificationService } from '../notifications/notification.service'
 import type { PaymentApplicationService } from '../repayments/payment-application.service';
 import type { PayoutService } from '../repayments/payout.service';
 import type { RewardPointsService } from '../rewards/reward-points.service';
+import type { AccountClosureService } from '../accounts/account-closure.service';
 import { announceCheckout } from './checkout.service';
 import { activeMerchant } from './merchant.service';
 import { CHECKOUT_TYPE, checkoutView, type CheckoutView } from './merchant-view';
@@ -51,6 +52,7 @@ export class CheckoutRefundService {
     private readonly payouts: PayoutService,
     private readonly points: RewardPointsService,
     private readonly webhooks: WebhookService,
+    private readonly closures: AccountClosureService,
   ) {}
 
   async refund(
@@ -139,6 +141,7 @@ export class CheckoutRefundService {
         },
       });
       const returnId = returned > 0 ? this.payouts.createReturn(tx, account, returned, checkout.id) : null;
+      await this.closures.closeIfSettled(tx, account, ctx);
       return { stored: { checkoutId: checkout.id }, local: returnId };
     });
     if (returnId) await this.payouts.pay(ctx.em, returnId);

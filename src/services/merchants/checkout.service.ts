@@ -108,7 +108,7 @@ export class CheckoutService {
       this.audit.record(tx, ctx, {
         action: 'checkout.create',
         objectId: checkout.id,
-        changes: { amount: input.amount, orderReference: reference },
+        changes: { amount: input.amount }, // not the order reference: merchant free text, may name the shopper
       });
       return { stored: { checkoutId: checkout.id } };
     });
@@ -267,7 +267,12 @@ export class CheckoutService {
     } else {
       const lines = await tx.em.find(
         CreditAccount,
-        { ownerId: viewer.userId, kind: AccountKind.CREDIT_LINE, status: AccountStatus.ACTIVE },
+        {
+          ownerId: viewer.userId,
+          kind: AccountKind.CREDIT_LINE,
+          status: AccountStatus.ACTIVE,
+          closureRequestedAt: null, // a line being closed takes no new purchases
+        },
         { fields: ['id'] },
       );
       if (lines.length === 0)
@@ -291,6 +296,12 @@ export class CheckoutService {
       throw new DomainError(UserErrorCode.NOT_FOUND, 'No such account.', field);
     if (account.kind !== AccountKind.CREDIT_LINE || account.status !== AccountStatus.ACTIVE)
       throw new DomainError(UserErrorCode.INVALID_STATE, 'Pay later with an active credit line.', field);
+    if (account.closureRequestedAt)
+      throw new DomainError(
+        UserErrorCode.INVALID_STATE,
+        'This credit line is being closed at your request: it takes no new purchases.',
+        field,
+      );
     return account;
   }
 

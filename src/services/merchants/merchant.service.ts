@@ -121,12 +121,14 @@ export class MerchantService {
       if (input.settlementAccountReference !== undefined)
         m.settlementAccountRef = input.settlementAccountReference?.trim() || null;
       m.updatedAt = this.clock.now();
+      // Which fields changed, not their values: a sole trader's business name, website and bank
+      // reference are personal data, and audit entries outlive an erasure (deleteMyAccount).
+      const after = { businessName: m.businessName, website: m.website, ref: m.settlementAccountRef };
       this.audit.record(tx, ctx, {
         action: 'merchant.update',
         objectId: m.id,
         changes: {
-          before,
-          after: { businessName: m.businessName, website: m.website, ref: m.settlementAccountRef },
+          changed: (Object.keys(before) as (keyof typeof before)[]).filter((k) => before[k] !== after[k]),
         },
       });
       return merchantView(m);
@@ -153,7 +155,7 @@ export class MerchantService {
       this.audit.record(tx, ctx, {
         action: status === MerchantStatus.SUSPENDED ? 'merchant.suspend' : 'merchant.reinstate',
         objectId: m.id,
-        changes: { status: [before, status], reason: m.suspendedReason },
+        changes: { status: [before, status], reasonGiven: m.suspendedReason !== null }, // the note is free text
       });
       return merchantView(m);
     });
@@ -188,7 +190,8 @@ export class MerchantService {
         createdAt: this.clock.now(),
       });
       tx.em.persist(key);
-      this.audit.record(tx, ctx, { action: 'api_key.create', objectId: key.id, changes: { name } });
+      // Not the key's name: free text, which may name a person.
+      this.audit.record(tx, ctx, { action: 'api_key.create', objectId: key.id });
       return { apiKey: apiKeyView(key), secret };
     });
   }

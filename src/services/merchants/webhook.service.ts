@@ -95,7 +95,7 @@ export class WebhookService {
       this.audit.record(tx, ctx, {
         action: 'webhook.register',
         objectId: endpoint.id,
-        changes: { url, events },
+        changes: { events }, // not the URL: it can carry a person's domain or a receiver's token
       });
       return { webhook: webhookView(endpoint), signingSecret: secret };
     });

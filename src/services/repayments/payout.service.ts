@@ -32,6 +32,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { CreditAccountService } from '../accounts/credit-account.service';
 import type { InstallmentPlanService } from '../accounts/installment-plan.service';
 import type { PaymentGateway } from './payment-gateway';
+import type { AccountClosureService } from '../accounts/account-closure.service';
 
 /** A cash draw: at least $50.00, repaid over 3, 6 or 12 months (12 unless chosen). */
 const MIN_DRAW = 5_000;
@@ -57,6 +58,7 @@ export class PayoutService {
     private readonly accounts: CreditAccountService,
     private readonly plans: InstallmentPlanService,
     private readonly gateway: PaymentGateway,
+    private readonly closures: AccountClosureService,
   ) {}
 
   /**
@@ -152,6 +154,13 @@ export class PayoutService {
       throw new DomainError(
         UserErrorCode.INVALID_STATE,
         `Cash is drawn from an active credit line; this one is ${account.status}.`,
+        ['input', 'accountId'],
+      );
+    }
+    if (account.closureRequestedAt) {
+      throw new DomainError(
+        UserErrorCode.INVALID_STATE,
+        'This credit line is being closed at your request: no new cash draws.',
         ['input', 'accountId'],
       );
     }
@@ -252,6 +261,8 @@ export class PayoutService {
       if (d.kind === DisbursementKind.RETURN) this.settleReturn(tx, account, d, answer);
       else if (d.kind === DisbursementKind.DRAW) this.settleDraw(tx, account, d, answer);
       else this.settleLoan(tx, account, d, answer, now);
+      // A refused cash draw is owed no more: an account waiting to close may now owe nothing.
+      await this.closures.closeIfSettled(tx, account);
     });
   }
 

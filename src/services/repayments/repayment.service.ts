@@ -25,6 +25,7 @@ import { accountView, type AccountView } from '../accounts/account-view';
 import { owedFrom, PaymentApplicationService } from './payment-application.service';
 import type { PaymentGateway } from './payment-gateway';
 import type { PayoutService } from './payout.service';
+import type { AccountClosureService } from '../accounts/account-closure.service';
 import {
   allocationView,
   paymentSummaryView,
@@ -56,6 +57,7 @@ export class RepaymentService {
     private readonly application: PaymentApplicationService,
     private readonly gateway: PaymentGateway,
     private readonly payouts: PayoutService,
+    private readonly closures: AccountClosureService,
   ) {}
 
   /** The exact amount that closes the account today. */
@@ -191,6 +193,8 @@ export class RepaymentService {
       if (owed !== all) this.application.refreshDelinquency(account, all, today);
       const unapplied = Number(payment.amount) - applied;
       this.announce(tx, payment, allocations);
+      // An account whose owner asked to close it closes with the payment that clears it.
+      await this.closures.closeIfSettled(tx, account);
       if (unapplied === 0) return null;
       this.ledger.post(tx, unappliedPaymentPosting(unapplied), {
         creditAccountId: account.id,
@@ -246,6 +250,16 @@ export class RepaymentService {
   }
 
   private announce(tx: Tx, payment: Payment, allocations: Allocation[]): void {
+    this.audit.record(tx, null, {
+      action: 'account.payment.settle',
+      objectId: payment.accountId,
+      changes: {
+        paymentId: payment.id,
+        status: ['PENDING', payment.status],
+        failureReason: payment.failureReason,
+        applied: allocations.reduce((sum, a) => sum + a.fee + a.interest + a.principal, 0),
+      },
+    });
     this.application.announceApplied(tx, payment, allocations);
     const ok = payment.status === 'SUCCEEDED';
     this.notifications.notify(

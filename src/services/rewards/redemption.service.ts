@@ -10,6 +10,7 @@ import { RedemptionKind, RewardReason } from '../../entities/rewards/rewards.ent
 import type { Tx } from '../../db/transactions';
 import type { Clock } from '../../lib/clock';
 import { DomainError, UserErrorCode } from '../../lib/errors';
+import type { AccountClosureService } from '../accounts/account-closure.service';
 import type { CreditAccountService } from '../accounts/credit-account.service';
 import type { AuditService } from '../common/audit.service';
 import type { IdempotentMutations } from '../common/idempotent-mutation';
@@ -30,6 +31,7 @@ export class RedemptionService {
     private readonly accounts: CreditAccountService,
     private readonly application: PaymentApplicationService,
     private readonly points: RewardPointsService,
+    private readonly closures: AccountClosureService,
   ) {}
 
   /**
@@ -81,6 +83,7 @@ export class RedemptionService {
       );
       this.application.announceApplied(tx, payment, allocations);
       this.announceRedemption(ctx, tx, redemption, payment);
+      await this.closures.closeIfSettled(tx, account, ctx);
       return { stored: { redemptionId: redemption.id } };
     });
     const em = ctx.em.fork();

@@ -30,6 +30,8 @@ import type { ListingService } from '../marketplace/listing.service';
 import type { AutopayService } from '../merchants/autopay.service';
 import type { CheckoutService } from '../merchants/checkout.service';
 import type { SettlementService } from '../merchants/settlement.service';
+import type { AccountClosureService } from '../accounts/account-closure.service';
+import { delinquencyBucket } from '../../domain/accounts/delinquency';
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -61,6 +63,10 @@ export interface DailyJobSummary {
   expiredCheckouts: number;
   autopayAttempts: number;
   settlements: number;
+  /** Installments that became LATE without a new fee (one was charged before). */
+  lateInstallments: number;
+  /** Accounts whose delinquency bucket changed. */
+  delinquencyChanges: number;
 }
 
 const OPEN = new Set<string>([
@@ -104,6 +110,7 @@ export class DailyJobService {
     private readonly checkouts: CheckoutService,
     private readonly autopay: AutopayService,
     private readonly settlements: SettlementService,
+    private readonly closures: AccountClosureService,
   ) {}
 
   /** Shutdown: a run under way stops after the account it is working on and hands its day back. */
@@ -113,10 +120,17 @@ export class DailyJobService {
 
   /** Runs the job for `day` unless it already ran or another instance holds it. `asOf` is the business instant it runs at. */
   async run(em: EntityManager, day: string, asOf: Date = this.clock.at(day)): Promise<DailyJobSummary> {
+    // Every audit entry of the run carries its day as request id.
+    return this.audit.within(`daily-job:${day}`, () => this.runDay(em, day, asOf));
+  }
+
+  private async runDay(em: EntityManager, day: string, asOf: Date): Promise<DailyJobSummary> {
     const summary: DailyJobSummary = {
       ran: false,
       interestRecognized: 0,
       lateFees: 0,
+      lateInstallments: 0,
+      delinquencyChanges: 0,
       conversions: 0,
       reminders: 0,
       chargeOffs: 0,
@@ -132,6 +146,8 @@ export class DailyJobService {
     summary.ran = true;
     try {
       await this.workAccounts(em, day, attempt, summary);
+      // A safety net: each payment or refund closes a settled account itself (audited as `account.close`).
+      await this.closures.closeSettledAccounts(em);
       summary.expiredOffers = await this.expireOffers(em, asOf);
       summary.expiredListings = await this.listings.expire(em, asOf);
       summary.expiredCheckouts = await this.checkouts.expire(em, asOf);
@@ -225,7 +241,19 @@ export class DailyJobService {
 
     // Days past due from the oldest unpaid due installment; charge-off at 120 days.
     if (account.status !== AccountStatus.ACTIVE) return;
+    const bucket = delinquencyBucket(account.daysPastDue);
     this.application.refreshDelinquency(account, owed, day);
+    if (delinquencyBucket(account.daysPastDue) !== bucket) {
+      summary.delinquencyChanges++;
+      this.audit.record(tx, null, {
+        action: 'account.delinquency',
+        objectId: account.id,
+        changes: {
+          delinquencyBucket: [bucket, delinquencyBucket(account.daysPastDue)],
+          daysPastDue: account.daysPastDue,
+        },
+      });
+    }
     if (account.daysPastDue >= CHARGE_OFF_DAYS && account.status === AccountStatus.ACTIVE) {
       await this.chargeOff(tx, account, owed);
       summary.chargeOffs++;
@@ -244,6 +272,11 @@ export class DailyJobService {
       });
       i.interestRecognized = true;
       summary.interestRecognized++;
+      this.audit.record(tx, null, {
+        action: 'account.interest',
+        objectId: account.id,
+        changes: { installmentId: i.id, dueDate: i.dueDate, interest: Number(i.interest) },
+      });
     }
   }
 
@@ -268,6 +301,15 @@ export class DailyJobService {
         installment.dueDate,
       );
       summary.conversions++;
+      this.audit.record(tx, null, {
+        action: 'card_transaction.auto_convert',
+        objectId: t.id,
+        changes: {
+          planId: [plan.id, monthly.id],
+          months: AUTO_CONVERSION_MONTHS,
+          principal: Number(monthly.principal),
+        },
+      });
       this.notifyAccount(
         tx,
         account,
@@ -286,10 +328,24 @@ export class DailyJobService {
       if (plan.status !== PlanStatus.ACTIVE || i.dueDate > addDays(day, -GRACE_DAYS)) continue;
       if (i.status === InstallmentStatus.PAID || i.status === InstallmentStatus.LATE || unpaid(i) <= 0)
         continue;
+      const before = i.status;
       i.status = InstallmentStatus.LATE;
-      if (Number(i.fee) !== 0) continue;
+      if (Number(i.fee) !== 0) {
+        summary.lateInstallments++;
+        this.audit.record(tx, null, {
+          action: 'account.late',
+          objectId: account.id,
+          changes: { installmentId: i.id, status: [before, InstallmentStatus.LATE] },
+        });
+        continue;
+      }
       const fee = lateFee(Number(i.principal) + Number(i.interest));
       i.fee = fee;
+      this.audit.record(tx, null, {
+        action: 'account.late_fee',
+        objectId: account.id,
+        changes: { installmentId: i.id, status: [before, InstallmentStatus.LATE], fee: [0, fee] },
+      });
       this.ledger.post(tx, lateFeePosting(account.id, fee), { creditAccountId: account.id, refId: i.id });
       summary.lateFees++;
       this.notifyAccount(
@@ -311,6 +367,11 @@ export class DailyJobService {
       i.reminded = true;
       if (plans.get(i.planId)!.status !== PlanStatus.ACTIVE || unpaid(i) <= 0) continue;
       summary.reminders++;
+      this.audit.record(tx, null, {
+        action: 'account.reminder',
+        objectId: account.id,
+        changes: { installmentId: i.id, dueDate: i.dueDate, amount: unpaid(i) },
+      });
       this.notifyAccount(
         tx,
         account,

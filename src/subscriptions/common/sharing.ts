@@ -16,4 +16,6 @@
 export const VIEWER_INDEPENDENT_SUBSCRIPTIONS: ReadonlySet<string> = new Set([
   // A public listing: { cursor, listing { id status funded remaining investorCount } }.
   'listingFundingChanged',
+  // Admins' dashboard: { at today applicationsToday approvalRate … }, all of it in the snapshot.
+  'dashboardMetricsUpdated',
 ]);
