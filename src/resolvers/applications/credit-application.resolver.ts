@@ -136,7 +136,7 @@ export class CreditApplicationResolver {
 
   @FieldResolver(() => UserType)
   async applicant(@Root() app: ApplicationType, @Ctx() ctx: RequestScope): Promise<UserType> {
-    return userType(await this.users.applicant(ctx, app.applicantId));
+    return userType(await this.users.ofRecord(ctx, app.applicantId));
   }
 
   @Subscription(() => ApplicationEvent, {

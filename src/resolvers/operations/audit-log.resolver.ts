@@ -35,7 +35,6 @@ export class AuditLogResolver {
   })
   async actor(@Root() e: AuditEntryType, @Ctx() ctx: RequestScope) {
     if (!e.actorLocalId) return null;
-    const user = await this.users.forAdmin(ctx, e.actorLocalId);
-    return user && userType(user);
+    return userType(await this.users.ofRecord(ctx, e.actorLocalId));
   }
 }

@@ -23,21 +23,14 @@ export class UserService {
   }
 
   /**
-   * The applicant of an application the caller was shown: themselves, or anyone for an
-   * admin (FORBIDDEN otherwise). An application keeps showing its applicant after the
-   * account is deleted.
+   * A user named by a record the caller was shown (an application's applicant, an audit
+   * entry's actor): themselves, or anyone for an admin (FORBIDDEN otherwise). Records keep
+   * showing their user after the account is deleted, then pseudonymised.
    */
-  async applicant(ctx: RequestScope, applicantId: string): Promise<UserView> {
+  async ofRecord(ctx: RequestScope, userId: string): Promise<UserView> {
     const viewer = requireViewer(ctx);
-    if (viewer.userId !== applicantId && !viewer.isAdmin) throw forbidden();
-    const user = await ctx.loaders.userById.load(applicantId);
+    if (viewer.userId !== userId && !viewer.isAdmin) throw forbidden();
+    const user = await ctx.loaders.userById.load(userId);
     return userView(user!);
-  }
-
-  /** Any user, deleted ones included (then pseudonymised), for admins reading history; null when absent. */
-  async forAdmin(ctx: RequestScope, id: string): Promise<UserView | null> {
-    if (!requireViewer(ctx).isAdmin) throw forbidden();
-    const user = await ctx.loaders.userById.load(id);
-    return user ? userView(user) : null;
   }
 }
