@@ -16,6 +16,7 @@ import type { IdempotentMutations } from '../common/idempotent-mutation';
 import { afterId, pageSize, toConnection, type Connection, type PageArgs } from '../common/pagination';
 import { requireViewer, type RequestScope } from '../common/request-scope';
 import type { LedgerService } from '../ledger/ledger.service';
+import { owedSql } from '../ledger/ledger-sql';
 import type { NotificationService } from '../notifications/notification.service';
 import { accountView, type AccountView } from './account-view';
 import { ACCOUNT_TYPE, lockAccount, type CreditAccountService } from './credit-account.service';
@@ -124,10 +125,7 @@ export class AccountClosureService {
     const candidates = (await em.getConnection().execute(
       `select a.id from credit_account a
         where a.closure_requested_at is not null and a.status <> 'CLOSED' and a.status in (?, ?)
-          and coalesce((select sum(l.amount) from journal_line l
-                         where l.ledger_code in ('account:' || a.id || ':principal',
-                                                 'account:' || a.id || ':interest',
-                                                 'account:' || a.id || ':fees')), 0) = 0
+          and ${owedSql('a.id')} = 0
         order by a.closure_requested_at`,
       [AccountStatus.ACTIVE, AccountStatus.PAID_OFF],
     )) as { id: string }[];

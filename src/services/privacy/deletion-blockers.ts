@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/transactions';
 import type { DeletionBlocker } from '../../domain/privacy/erasure';
+import { owedSql, receivableCodesSql } from '../ledger/ledger-sql';
 
 /**
  * Everything owed or held that keeps a person's account from being deleted, in one statement
@@ -12,12 +13,8 @@ with me as (select ?::uuid as id),
 accounts as (
   select a.id, a.kind, a.status,
          (select c.last4 from card c where c.account_id = a.id order by c.id desc limit 1) as last4,
-         (select coalesce(sum(l.amount), 0) from journal_line l
-           where l.ledger_code in ('account:' || a.id || ':principal', 'account:' || a.id || ':interest',
-                                   'account:' || a.id || ':fees')) as owed,
-         exists (select 1 from journal_line l
-                  where l.ledger_code in ('account:' || a.id || ':principal', 'account:' || a.id || ':interest',
-                                          'account:' || a.id || ':fees')
+         ${owedSql('a.id')} as owed,
+         exists (select 1 from journal_line l where l.ledger_code in ${receivableCodesSql('a.id')}
                   group by l.ledger_code having sum(l.amount) <> 0) as unbalanced
     from credit_account a where a.owner_id = (select id from me)),
 merchant_of as (select m.id from merchant m where m.user_id = (select id from me))
