@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './lib/logger';
 import { createServer, type AppServer } from './server/create-server';
 
-/** Process entry: configuration, the server, and a graceful exit on SIGTERM / SIGINT. */
+/** Process entry: configuration, the server, and a graceful exit on SIGTERM / SIGINT / SIGHUP. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const stop = (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal: reason }, 'signal received');
+    // Ctrl-C shows one line, the server's 'shutdown complete'; the rest is for debugging.
+    log.debug({ signal: reason }, 'signal received');
     if (!server) process.exit(exitCode || 1); // still starting: nothing in flight yet
     const deadline = setTimeout(() => {
       log.error('shutdown took longer than 10 s; exiting');
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', () => stop('SIGTERM', 0));
   process.on('SIGINT', () => stop('SIGINT', 0));
+  // The terminal closed: shut down the same way (the embedded PostgreSQL, in its own process
+  // group, would not hear it).
+  process.on('SIGHUP', () => stop('SIGHUP', 0));
 
   server = await createServer(config, { log });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '../config';
-import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { commandDatabase } from '../db/embedded-postgres';
 import { migrate, openOrm } from '../db/orm';
 import { createLogger } from '../lib/logger';
 
@@ -8,15 +8,19 @@ import { createLogger } from '../lib/logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, log);
-  const orm = await openOrm(config.databaseUrl ?? embedded!.url, 2);
+  // The running server's embedded database when there is one (it keeps running), else our own.
+  const db = await commandDatabase(config, log);
   try {
-    const pending = await orm.getMigrator().getPendingMigrations();
-    await migrate(orm);
-    log.info({ applied: pending.map((m) => m.name) }, 'migrations up to date');
+    const orm = await openOrm(db.url, 2);
+    try {
+      const pending = await orm.getMigrator().getPendingMigrations();
+      await migrate(orm);
+      log.info({ applied: pending.map((m) => m.name) }, 'migrations up to date');
+    } finally {
+      await orm.close();
+    }
   } finally {
-    await orm.close();
-    await embedded?.stop();
+    await db.stop();
   }
 }
 

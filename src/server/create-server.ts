@@ -127,7 +127,7 @@ async function shutdown(
   scheduler: Scheduler,
   cleanups: Cleanups,
 ): Promise<void> {
-  log.info('shutting down');
+  log.debug('shutting down'); // one line at info for a Ctrl-C: 'shutdown complete'
   await Promise.all([apollo.stop(), scheduler.halt()]);
   await scheduler.stop();
   await cleanups.run();

@@ -1,9 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { createServer, type AppServer } from '../../src/server/create-server';
 import {
   MeDocument,
@@ -12,6 +10,7 @@ import {
   SignUpDocument,
 } from '../generated/contract';
 import { subscribe } from '../support/live';
+import { alive, holdEmbedded, postmasterPid, stopPostmaster } from '../support/process';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { print } from 'graphql';
@@ -86,17 +85,21 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
   }, 120_000);
 
   it('recovers from a killed run that left its PostgreSQL behind', async () => {
-    // Start the database as a crashed run would have left it: running, never stopped.
-    const orphan = await startEmbeddedPostgres(dataDir, pino({ level: 'silent' }));
-    void orphan;
+    // A run killed with kill -9: its postmaster (in its own process group) keeps running.
+    const run = await holdEmbedded(dataDir, 'server');
+    const orphan = postmasterPid(dataDir)!;
+    await run.kill();
+    expect(alive(orphan)).toBe(true);
     const app = await boot(dataDir);
     try {
+      expect(alive(orphan)).toBe(false);
       const signIn = await gql(app, SignInDocument, {
         input: { email: 'emb@example.com', password: 'correct horse' },
       });
       expect(signIn.signIn.userErrors).toEqual([]);
     } finally {
       await app.close();
+      stopPostmaster(dataDir);
     }
   }, 120_000);
 });

@@ -36,7 +36,7 @@ export async function signUp(
 export async function makeAdmin(s: TestServer): Promise<SignedUp> {
   const email = uniqueEmail();
   const password = 'admin password long';
-  const user = await s.app.services.auth.createAdmin(s.app.orm.em.fork(), email, password);
+  const { user } = await s.app.services.auth.createAdmin(s.app.orm.em.fork(), email, password);
   const res = await fetch(s.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
@@ -30,9 +30,14 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * `env` adds to the test's own environment (an undefined value removes a variable);
+ * `detached` makes the process lead its own process group, as a shell's job does, so a test
+ * can send a signal to the whole group the way a terminal's Ctrl-C does.
+ */
 export async function startServerProcess(
-  env: Record<string, string>,
-  opts: { preload?: string[] } = {},
+  env: Record<string, string | undefined>,
+  opts: { preload?: string[]; detached?: boolean } = {},
 ): Promise<ServerProcess> {
   const preload = (opts.preload ?? []).flatMap((p) => ['-r', p]);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', ...preload, 'src/index.ts'], {
@@ -49,6 +54,7 @@ export async function startServerProcess(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -112,6 +118,61 @@ export async function startServerProcess(
         child.kill('SIGKILL');
         await exited;
       }
+    },
+  };
+}
+
+/** The pid of the embedded postmaster running on `dataDir` (line 1 of postmaster.pid), or null. */
+export function postmasterPid(dataDir: string): number | null {
+  try {
+    return Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** After a failed test: no embedded postmaster left on `dataDir` (it has its own process group). */
+export function stopPostmaster(dataDir: string): void {
+  const pid = postmasterPid(dataDir);
+  if (pid && alive(pid)) process.kill(pid, 'SIGINT');
+}
+
+/**
+ * Another process holding the embedded PostgreSQL of `dataDir`, started the way a server or
+ * a command (`npm run seed`) starts it, until `release()` (it stops what it started and
+ * exits) or `kill()` (SIGKILL, as a crash would leave it).
+ */
+export async function holdEmbedded(dataDir: string, use: 'server' | 'command') {
+  const code = `require('./src/db/embedded-postgres.ts')
+    .startEmbeddedPostgres(process.argv[1], require('pino')({ level: 'silent' }), 'credit', process.argv[2])
+    .then((pg) => { console.log('ready'); process.stdin.on('end', () => pg.stop()).resume(); });`;
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', code, dataDir, use], {
+    cwd: join(__dirname, '..', '..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+    void exited.then(() => reject(new Error('the holder exited before its PostgreSQL was ready')));
+  });
+  return {
+    pid: child.pid!,
+    async release() {
+      child.stdin!.end();
+      await exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

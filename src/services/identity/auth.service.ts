@@ -42,6 +42,16 @@ const SELF_SERVICE_ROLES = new Set([Role.BORROWER, Role.INVESTOR, Role.MERCHANT]
 /** argon2id, OWASP's second recommended profile: 19 MiB, 2 passes. */
 const HASH_OPTIONS = { type: argon2.argon2id as 2, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 };
 
+/** created: a new ADMIN; promoted: an existing user's password reset and ADMIN added; password-reset: already ADMIN. */
+export type AdminOutcome = 'created' | 'promoted' | 'password-reset';
+
+/** createAdmin on an email that has an account, without `resetPassword`. */
+export class AdminUserExists extends Error {
+  constructor(readonly email: string) {
+    super(`a user with email ${email} already exists`);
+  }
+}
+
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 export class AuthService {
@@ -271,40 +281,47 @@ export class AuthService {
     this.sessions.announceEnded([viewer.sessionId]);
   }
 
-  /** Command-line bootstrap of an administrator (never reachable through the API). */
+  /**
+   * Command-line bootstrap of an administrator (never reachable through the API). An email
+   * that already has an account is refused unless `resetPassword`: then its password is
+   * replaced and ADMIN added, and the outcome says which of those happened.
+   */
   async createAdmin(
     em: EntityManager,
     email: string,
     password: string,
-    name = 'Administrator',
-  ): Promise<UserView> {
+    options: { name?: string; resetPassword?: boolean } = {},
+  ): Promise<{ user: UserView; outcome: AdminOutcome }> {
     const normalized = normalizeEmail(email);
     if (!EMAIL.test(normalized)) throw new Error('invalid email');
     if (password.length < 12) throw new Error('admin passwords need at least 12 characters');
     const passwordHash = await AuthService.hashPassword(password);
     return this.tx.run(em, async (tx) => {
       const existing = await tx.em.findOne(User, { email: normalized });
+      if (existing && !options.resetPassword) throw new AdminUserExists(normalized);
       const now = this.clock.now();
       const user =
         existing ??
         tx.em.create(User, {
           email: normalized,
-          name,
+          name: options.name ?? 'Administrator',
           passwordHash,
           roles: [],
           createdAt: now,
           updatedAt: now,
         });
+      const wasAdmin = user.roles.includes(Role.ADMIN);
+      const outcome: AdminOutcome = !existing ? 'created' : wasAdmin ? 'password-reset' : 'promoted';
       user.passwordHash = passwordHash;
-      if (!user.roles.includes(Role.ADMIN)) user.roles = [...user.roles, Role.ADMIN];
+      if (!wasAdmin) user.roles = [...user.roles, Role.ADMIN];
       tx.em.persist(user);
       await tx.em.flush();
       this.audit.record(tx, null, {
         action: 'user.make_admin',
         objectId: user.id,
-        changes: { roles: user.roles },
+        changes: { roles: user.roles, passwordReset: !!existing },
       });
-      return userView(user);
+      return { user: userView(user), outcome };
     });
   }
 
