@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { bootScript } from './explorer/boot';
+import { EXPLORER_TABS } from './explorer/examples';
 
 /**
  * GraphiQL, served from the server's own copies of its files (no CDN: the explorer works
  * offline and behind strict networks). Queries go over HTTP, subscriptions over the
  * WebSocket on the same URL; the headers editor's Authorization is sent in
- * `connection_init` too.
+ * `connection_init` too. It opens on example tabs (explorer/examples.ts) that run in order
+ * on a fresh server, and puts the token of a sign-in into the headers (explorer/boot.ts).
  */
 const graphiqlDir = dirname(require.resolve('graphiql/package.json'));
 const reactDir = join(dirname(require.resolve('react/package.json')), 'umd');
@@ -20,6 +25,14 @@ const ASSETS: Record<string, string> = {
 
 export const EXPLORER_ASSETS_PATH = '/graphql-explorer';
 
+/** A credit card: browsers ask for /favicon.ico on every page, and log a 404 otherwise. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect x="2" y="6" width="28" height="20" rx="3" fill="#e10098"/>
+<rect x="2" y="11" width="28" height="4" fill="#1b2240"/>
+<rect x="6" y="19" width="9" height="3" rx="1" fill="#fff"/>
+</svg>
+`;
+
 export function explorerHtml(): string {
   const a = (name: string) => `${EXPLORER_ASSETS_PATH}/${name}`;
   return `<!doctype html>
@@ -28,6 +41,7 @@ export function explorerHtml(): string {
   <meta charset="utf-8" />
   <meta name="viewport" content="width=device-width, initial-scale=1" />
   <title>Credit platform · GraphQL explorer</title>
+  <link rel="icon" type="image/svg+xml" href="/favicon.ico" />
   <link rel="stylesheet" href="${a('graphiql.css')}" />
   <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>
@@ -41,18 +55,9 @@ export function explorerHtml(): string {
 </html>`;
 }
 
-const BOOT = `(() => {
-  const url = location.origin + '/graphql';
-  const wsUrl = url.replace(/^http/, 'ws');
-  const fetcher = GraphiQL.createFetcher({ url, subscriptionUrl: wsUrl });
-  const root = ReactDOM.createRoot(document.getElementById('graphiql'));
-  root.render(React.createElement(GraphiQL, {
-    fetcher,
-    defaultEditorToolsVisibility: true,
-    defaultHeaders: '{\\n  "Authorization": "Bearer <access token from signIn>"\\n}',
-    defaultQuery: '# Sign in with the signIn mutation, put the access token in Headers, then try:\\nquery Me {\\n  me { id email roles }\\n}\\n',
-  }));
-})();`;
+// Saved tabs are kept per version of the examples: a returning browser gets the current ones.
+const examplesVersion = createHash('sha256').update(JSON.stringify(EXPLORER_TABS)).digest('hex').slice(0, 12);
+const BOOT = bootScript(EXPLORER_TABS, `credit-explorer-${examplesVersion}`);
 
 /** An explorer file: its body, content type and how long browsers may keep it. */
 export interface ExplorerAsset {
@@ -68,7 +73,8 @@ const TYPES: Record<string, string> = {
 
 /** The explorer's files by name (read once, on first request), or undefined for any other name. */
 export function explorerAsset(name: string): ExplorerAsset | undefined {
-  if (name === 'explorer.js') return { body: BOOT, contentType: TYPES.js!, maxAgeSeconds: 3600 };
+  // The boot script changes with the examples: revalidated on each visit (it is small).
+  if (name === 'explorer.js') return { body: BOOT, contentType: TYPES.js!, maxAgeSeconds: 0 };
   const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!file) return undefined;
   let body = loaded.get(name);
@@ -80,3 +86,23 @@ export function explorerAsset(name: string): ExplorerAsset | undefined {
 }
 
 const loaded = new Map<string, Buffer>();
+
+/**
+ * The explorer's routes besides /graphql itself (which serves the page to browsers): its
+ * files, the favicon, and `/` sending a browser to the explorer (302, not 308: a
+ * convenience that may change, so browsers must not remember it).
+ */
+export function mountExplorer(app: FastifyInstance): void {
+  app.get('/', async (_req, reply) => reply.redirect('/graphql', 302));
+  app.get('/favicon.ico', async (_req, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),
+  );
+  app.get<{ Params: { name: string } }>(`${EXPLORER_ASSETS_PATH}/:name`, async (req, reply) => {
+    const asset = explorerAsset(req.params.name);
+    if (!asset) return reply.callNotFound();
+    return reply
+      .type(asset.contentType)
+      .header('cache-control', `public, max-age=${asset.maxAgeSeconds}`)
+      .send(asset.body);
+  });
+}

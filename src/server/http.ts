@@ -21,7 +21,7 @@ import { apiKeyScopePlugin, httpStatusPlugin, observabilityPlugin } from './apol
 import type { App } from './compose';
 import { authenticate, buildContext, type RequestContext } from './context';
 import { maskError } from './errors';
-import { EXPLORER_ASSETS_PATH, explorerAsset, explorerHtml } from './explorer';
+import { explorerHtml, mountExplorer } from './explorer';
 import type { QueryLimits } from './limits';
 import type { Metrics } from './metrics';
 
@@ -113,37 +113,35 @@ function requestIds(app: FastifyInstance, log: Logger) {
   });
 }
 
-/** Liveness, readiness (database and event bus), Prometheus metrics, and the explorer's files. */
+/** Liveness, readiness (database and event bus), Prometheus metrics, and the explorer's files, favicon and `/`. */
 function mountOperations(
   app: FastifyInstance,
-  args: { knex: Knex; bus: EventBus; live: LiveHub; metrics: Metrics },
+  args: { knex: Knex; bus: EventBus; redis: boolean; live: LiveHub; metrics: Metrics },
 ) {
   const { knex, bus, live, metrics } = args;
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Reports what this instance runs on: Redis only when REDIS_URL is set (otherwise events
+  // stay in-process and there is no Redis to check). 503 only when something configured is down.
   app.get('/readyz', async (_req, reply) => {
-    const [db, redis] = await Promise.all([
+    const [database, redis] = await Promise.all([
       knex.raw('select 1').then(
         () => true,
         () => false,
       ),
-      bus.ping(),
+      args.redis ? bus.ping() : null,
     ]);
-    return reply
-      .code(db && redis ? 200 : 503)
-      .send({ status: db && redis ? 'ready' : 'unavailable', database: db, redis });
+    const ready = database && redis !== false;
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'unavailable',
+      database,
+      ...(redis === null ? { pubsub: 'in-process' } : { pubsub: 'redis', redis }),
+    });
   });
   app.get('/metrics', async (_req, reply) => {
     metrics.openSubscriptions.set(live.openStreams);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.get<{ Params: { name: string } }>(`${EXPLORER_ASSETS_PATH}/:name`, async (req, reply) => {
-    const asset = explorerAsset(req.params.name);
-    if (!asset) return reply.callNotFound();
-    return reply
-      .type(asset.contentType)
-      .header('cache-control', `public, max-age=${asset.maxAgeSeconds}`)
-      .send(asset.body);
-  });
+  mountExplorer(app);
 }
 
 /** A browser opening the endpoint gets the explorer; GraphQL GET requests carry a query. */
@@ -213,6 +211,7 @@ export function mountRoutes(
   mountOperations(app, {
     knex: services.knex,
     bus: services.bus,
+    redis: !!config.redisUrl,
     live: services.live,
     metrics: args.metrics,
   });

@@ -98,6 +98,12 @@ withRedis('a change rolled back', () => {
     await notify(s, u.id, 'during the outage'); // commits: the database is fine
     const ready = await fetch(s.url.replace('/graphql', '/readyz'));
     expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({
+      status: 'unavailable',
+      database: true,
+      pubsub: 'redis',
+      redis: false,
+    });
     await redis.start();
 
     const during = await sub.next(15_000);

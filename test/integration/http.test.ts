@@ -1,7 +1,7 @@
 import { auditServer } from 'graphql-http';
 import { MeDocument } from '../generated/contract';
 import { signUp } from '../support/fixtures';
-import { ok, startTestServer, type TestServer } from '../support/server';
+import { ok, redisAvailable, startTestServer, type TestServer } from '../support/server';
 import { INTERNAL_MESSAGE } from '../../src/server/errors';
 
 let s: TestServer;
@@ -13,6 +13,7 @@ afterAll(async () => {
 });
 
 const base = () => s.url.replace(/\/graphql$/, '');
+const redisIt = redisAvailable() ? it : it.skip;
 
 describe('operations endpoints', () => {
   it('/healthz answers while the process is up', async () => {
@@ -21,10 +22,21 @@ describe('operations endpoints', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('/readyz checks the database and Redis', async () => {
+  redisIt('/readyz with REDIS_URL checks the database and Redis', async () => {
     const res = await fetch(`${base()}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', database: true, redis: true });
+    expect(await res.json()).toEqual({ status: 'ready', database: true, pubsub: 'redis', redis: true });
+  });
+
+  it('/readyz without REDIS_URL says events stay in-process and reports no Redis', async () => {
+    const local = await startTestServer({ redisUrl: null });
+    try {
+      const res = await fetch(local.url.replace(/\/graphql$/, '/readyz'));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ready', database: true, pubsub: 'in-process' });
+    } finally {
+      await local.close();
+    }
   });
 
   it('/metrics speaks Prometheus, with a latency histogram per operation and open subscriptions', async () => {
