@@ -14,9 +14,10 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   maxWorkers: 2,
-  // Each test file loads the whole app again, and a worker's heap grows by about 20 MB a file
-  // (measured with --logHeapUsage). A worker past this size is replaced between files. Without it
-  // both workers ended the run near 800 MB, with no handle left open, yet took longer than Jest's
-  // 500 ms to exit, so Jest force-exited one and said "A worker process has failed to exit gracefully".
+  // Each test file loads the whole app again in a fresh module registry, and a worker keeps
+  // about 25 MB of each (after GC, measured with --logHeapUsage): something process-wide still
+  // holds every file's modules (one such holder, prom-client's never-stopped event-loop
+  // histogram capturing jest-circus's test context, is avoided in test/support/server.ts). A
+  // worker past this size is replaced between files, so none ends the run near 800 MB.
   workerIdleMemoryLimit: '512MB',
 };

@@ -677,9 +677,16 @@ describe('the dashboard', () => {
         ...args: unknown[]
       ) {
         const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-        // Background work of the server (relay, sandbox-clock refresh, daily-job claim) is not the request's.
-        const background = /outbox_event|sandbox_clock|daily_job_run|advisory/.test(text ?? '');
-        if (this.connectionParameters?.application_name !== 'outbox-relay' && text && !background)
+        // Background work of the server runs on the same pool and is not the request's: the
+        // relay, the sandbox-clock refresh, the daily-job claim, the gateway recovery and
+        // webhook claims (`for update skip locked`), the checkout-expiry sweep, and the
+        // transactions around them. The dashboard only reads, so only reads are counted.
+        const read = /^\s*(select|with)\b/i.test(text ?? '');
+        const background =
+          /outbox_event|sandbox_clock|daily_job_run|advisory|skip locked|webhook_delivery|from "checkout"/.test(
+            text ?? '',
+          );
+        if (this.connectionParameters?.application_name !== 'outbox-relay' && text && read && !background)
           counted.push(text);
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
