@@ -5,9 +5,3 @@ export function expiryOf(accessToken: string): number {
   };
   return claims.exp * 1000;
 }
-
-/** Waits until the token has expired (token lifetimes run on the real clock), and no longer. */
-export async function untilExpired(accessToken: string): Promise<void> {
-  const left = expiryOf(accessToken) - Date.now();
-  if (left > 0) await new Promise((r) => setTimeout(r, left + 5));
-}
