@@ -238,6 +238,11 @@ it('no sequence of legitimate calls creates money, and every figure agrees with 
     }),
     {
       numRuns: 20,
+      // Report a failing sequence as it is, rather than shrinking it through dozens of
+      // re-runs until the test's time runs out (one CI run ended in a bare timeout that way,
+      // with no sequence to look at); a run stuck for a minute fails with its sequence too.
+      endOnFailure: true,
+      timeout: 60_000,
       examples: [
         // the issue's case: buy, redeem the points, refund (and again)
         [
