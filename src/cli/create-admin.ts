@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { commandDatabase } from '../db/embedded-postgres';
-import { createLogger } from '../lib/logger';
-import { createServer } from '../server/create-server';
 import { AdminUserExists, type AdminOutcome } from '../services/identity/auth.service';
+import { withCommandServer } from './command-server';
 
 const USAGE = 'usage: npm run create-admin -- --email E --password P [--name N] [--reset-password]';
 
@@ -28,33 +25,18 @@ async function main(): Promise<void> {
       'reset-password': { type: 'boolean' },
     },
   });
-  if (!values.email || !values.password) {
+  const { email, password } = values;
+  if (!email || !password) {
     console.error(USAGE);
     process.exit(2);
   }
-  const config = loadConfig();
-  const log = createLogger('warn');
-  // The running server's embedded database when there is one (it keeps running), else our own.
-  const db = await commandDatabase(config, log);
-  try {
-    const server = await createServer(
-      { ...config, databaseUrl: db.url, port: 0, host: '127.0.0.1' },
-      { log },
-    );
-    try {
-      const { user, outcome } = await server.services.auth.createAdmin(
-        server.orm.em.fork(),
-        values.email,
-        values.password,
-        { name: values.name, resetPassword: values['reset-password'] },
-      );
-      console.log(`admin ${user.email}: ${DONE[outcome]} (roles ${user.roles.join(', ')})`);
-    } finally {
-      await server.close();
-    }
-  } finally {
-    await db.stop();
-  }
+  const { user, outcome } = await withCommandServer((server) =>
+    server.services.auth.createAdmin(server.orm.em.fork(), email, password, {
+      name: values.name,
+      resetPassword: values['reset-password'],
+    }),
+  );
+  console.log(`admin ${user.email}: ${DONE[outcome]} (roles ${user.roles.join(', ')})`);
 }
 
 main().catch((err: unknown) => {
