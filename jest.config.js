@@ -14,10 +14,9 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   maxWorkers: 2,
-  // Each test file loads the whole app again in a fresh module registry, and a worker keeps
-  // about 25 MB of each (after GC, measured with --logHeapUsage): something process-wide still
-  // holds every file's modules (one such holder, prom-client's never-stopped event-loop
-  // histogram capturing jest-circus's test context, is avoided in test/support/server.ts). A
-  // worker past this size is replaced between files, so none ends the run near 800 MB.
-  workerIdleMemoryLimit: '512MB',
+  // No workerIdleMemoryLimit: jest-worker restarts a worker past the limit when its file ends,
+  // and when that is the worker's last file the restart races the end of the run. The new
+  // worker never hears it should stop, and the run prints "A worker process has failed to exit
+  // gracefully" after force-killing it. A worker keeps ~25 MB per file it ran (Node 20 keeps
+  // each file's vm context), so about 30 files each come to under 1 GB, well within the machine.
 };
