@@ -2,17 +2,16 @@ import { NotificationReceivedDocument } from '../generated/contract';
 import { OutboxEvent } from '../../src/entities';
 import { notify, signUp } from '../support/fixtures';
 import { listen, waitFor } from '../support/live';
-import { PrivateRedis, redisServerInstalled } from '../support/redis-server';
-import { redisAvailable, startTestServer, type TestServer } from '../support/server';
+import { describeNeeds, REDIS, REDIS_PROGRAM } from '../support/needs';
+import { PrivateRedis } from '../support/redis-server';
+import { startTestServer, type TestServer } from '../support/server';
 import { fromGlobalId } from '../../src/lib/global-id';
 
 /**
- * The live-event backbone across processes: outbox, relay, Redis, resume. These need a
- * real Redis; CI always has one (the README's services).
+ * The live-event backbone across processes: outbox, relay, Redis, resume. All but the
+ * rolled-back change need a real Redis (CI always has one; test/support/needs.ts).
  */
-const withRedis = redisAvailable() ? describe : describe.skip;
-
-withRedis('two server instances on one database and Redis', () => {
+describeNeeds(REDIS, 'two server instances on one database and Redis', () => {
   let a: TestServer & { redisPrefix: string };
   let b: TestServer;
   beforeAll(async () => {
@@ -46,7 +45,7 @@ withRedis('two server instances on one database and Redis', () => {
   });
 });
 
-withRedis('a change rolled back', () => {
+describe('a change rolled back', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer();
@@ -76,7 +75,7 @@ withRedis('a change rolled back', () => {
   });
 });
 
-(redisServerInstalled() ? describe : describe.skip)('Redis down for a while', () => {
+describeNeeds(REDIS_PROGRAM, 'Redis down for a while', () => {
   let redis: PrivateRedis;
   let s: TestServer;
   beforeAll(async () => {

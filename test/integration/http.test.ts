@@ -1,7 +1,8 @@
 import { auditServer } from 'graphql-http';
 import { MeDocument } from '../generated/contract';
 import { signUp } from '../support/fixtures';
-import { ok, redisAvailable, startTestServer, type TestServer } from '../support/server';
+import { itNeeds, REDIS } from '../support/needs';
+import { ok, startTestServer, type TestServer } from '../support/server';
 import { INTERNAL_MESSAGE } from '../../src/server/errors';
 
 let s: TestServer;
@@ -13,7 +14,6 @@ afterAll(async () => {
 });
 
 const base = () => s.url.replace(/\/graphql$/, '');
-const redisIt = redisAvailable() ? it : it.skip;
 
 describe('operations endpoints', () => {
   it('/healthz answers while the process is up', async () => {
@@ -22,7 +22,7 @@ describe('operations endpoints', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  redisIt('/readyz with REDIS_URL checks the database and Redis', async () => {
+  itNeeds(REDIS, '/readyz with REDIS_URL checks the database and Redis', async () => {
     const res = await fetch(`${base()}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ready', database: true, pubsub: 'redis', redis: true });

@@ -3,7 +3,8 @@ import { createTestDatabase } from '../support/databases';
 import { notify, primeLoan, signUp } from '../support/fixtures';
 import { listen, settled, subscribe, waitFor } from '../support/live';
 import { startServerProcess, type ServerProcess } from '../support/process';
-import { PrivateRedis, redisServerInstalled } from '../support/redis-server';
+import { describeNeeds, REDIS_PROGRAM } from '../support/needs';
+import { PrivateRedis } from '../support/redis-server';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -11,12 +12,11 @@ import { ok, startTestServer, type TestServer } from '../support/server';
  * used to make the process exit (an unhandled rejection from the Redis SUBSCRIBE), and the
  * failed subscribe was kept, so that type never went live again on that instance.
  */
-const withRedisServer = redisServerInstalled() ? describe : describe.skip;
 
 const title = (r: { data?: { notificationReceived: { notification: { title: string } } } | null }) =>
   r.data?.notificationReceived.notification.title;
 
-withRedisServer('subscribing while Redis is down', () => {
+describeNeeds(REDIS_PROGRAM, 'subscribing while Redis is down', () => {
   let redis: PrivateRedis;
   let s: TestServer;
   beforeAll(async () => {
@@ -59,7 +59,7 @@ withRedisServer('subscribing while Redis is down', () => {
   }, 30_000);
 });
 
-withRedisServer('the server process, Redis down', () => {
+describeNeeds(REDIS_PROGRAM, 'the server process, Redis down', () => {
   let redis: PrivateRedis;
   let p: ServerProcess;
   let dropDb: () => Promise<void>;

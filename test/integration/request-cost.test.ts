@@ -4,7 +4,8 @@ import { MeDocument, SignUpDocument } from '../generated/contract';
 import { signUp, uniqueEmail } from '../support/fixtures';
 import { Client as PgClient } from 'pg';
 import { statementsMatching } from '../support/observe';
-import { ok, redisAvailable, startTestServer, type TestServer } from '../support/server';
+import { itNeeds, REDIS } from '../support/needs';
+import { ok, startTestServer, type TestServer } from '../support/server';
 
 /**
  * Issue 10, item 3: the fixed cost of a request. `me` is answered from the request's
@@ -129,10 +130,8 @@ async function signOutOnOneRefusedOnTheOther(withRedis: boolean): Promise<void> 
   }
 }
 
-const redisIt = redisAvailable() ? it : it.skip;
-
 describe('two instances on one database', () => {
-  redisIt('sharing Redis: a sign-out on one is refused at once on the other', () =>
+  itNeeds(REDIS, 'sharing Redis: a sign-out on one is refused at once on the other', () =>
     signOutOnOneRefusedOnTheOther(true),
   );
   it('without a bus between them: a sign-out on one is refused at once on the other', () =>
