@@ -333,6 +333,11 @@ describe('statements and the live dashboard', () => {
   afterAll(async () => s?.close());
 
   const feed = () => s.app.services.dashboard.feed;
+  /** Waits for the ticker to take `n` more snapshots (about a second each). */
+  const ticks = (n: number) => {
+    const target = feed().snapshotsTaken + n;
+    return waitFor(() => feed().snapshotsTaken >= target, 3000 * n, `${n} more snapshots`);
+  };
 
   /** The statements sent while `work` runs that read the portfolio or the session (not background work). */
   async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
@@ -401,9 +406,10 @@ describe('statements and the live dashboard', () => {
     await waitFor(() => sub.got.length === 1, 1500, 'the first snapshot');
     const start = sub.got[0]!.applicationsToday;
     const began = Date.now();
+    // Ten applications spread over three ticks of the ticker (waited for, not slept).
     for (let i = 0; i < 10; i++) {
       await apply(s, borrower, PROFILES.poor);
-      await new Promise((r) => setTimeout(r, 250));
+      if (i === 3 || i === 6) await ticks(1);
     }
     await waitFor(() => sub.got.at(-1)!.applicationsToday === start + 10, 2500, 'the last application');
     const elapsed = Date.now() - began;
@@ -417,16 +423,12 @@ describe('statements and the live dashboard', () => {
 
     // Idle: the figures do not change, so nothing is sent, although a snapshot is taken each second.
     const received = sub.got.length;
-    const taken = feed().snapshotsTaken;
-    await new Promise((r) => setTimeout(r, 2500));
+    await ticks(2);
     expect(sub.got.length).toBe(received);
-    expect(feed().snapshotsTaken).toBeGreaterThanOrEqual(taken + 2);
     sub.dispose();
     await waitFor(() => feed().subscribers === 0, 2000, 'the subscription to close');
-    // Nobody watching: nothing runs.
-    const idle = feed().snapshotsTaken;
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(feed().snapshotsTaken).toBe(idle);
+    // Nobody watching: the ticker is stopped.
+    expect(feed().ticking).toBe(false);
   }, 30_000);
 
   it('a borrower’s subscription is refused with FORBIDDEN', async () => {
@@ -453,7 +455,7 @@ describe('statements and the live dashboard', () => {
       await Promise.all(subs.map((x) => x.next(1500)));
       await apply(s, borrower, PROFILES.prime);
       await Promise.all(subs.map((x) => x.next(2500)));
-      await new Promise((r) => setTimeout(r, 1200));
+      await ticks(1);
       taken = feed().snapshotsTaken - before;
       for (const x of subs) x.dispose();
       await waitFor(() => feed().subscribers === 0, 2000, 'the subscriptions to close');
@@ -473,8 +475,6 @@ describe('statements and the live dashboard', () => {
     expect(feed().subscribers).toBe(1);
     await s.app.close();
     expect(feed().subscribers).toBe(0);
-    const taken = feed().snapshotsTaken;
-    await new Promise((r) => setTimeout(r, 1200));
-    expect(feed().snapshotsTaken).toBe(taken);
+    expect(feed().ticking).toBe(false);
   });
 });

@@ -56,6 +56,11 @@ export class SnapshotFeed<T> {
     return this.taken;
   }
 
+  /** Whether the ticker runs: only while someone is subscribed on this instance. */
+  get ticking(): boolean {
+    return this.timer !== null;
+  }
+
   /** A subscriber's stream of snapshots; it ends when returned, or when the feed stops. */
   open(): AsyncIterableIterator<SnapshotEvent<T>> {
     const stream = new SnapshotStream<T>((s) => this.close(s));
