@@ -28,6 +28,8 @@ export interface AppServer {
   services: App;
   container: AppResolverContainer;
   log: Logger;
+  /** The background jobs: how many runs of each have finished (tests wait for passes of a worker). */
+  jobs: Pick<Scheduler, 'runsFinished'>;
   /** Graceful: stop accepting, finish in-flight requests, close sockets (1001), stop the relay, close the ORM and Redis. */
   close(): Promise<void>;
 }
@@ -181,6 +183,7 @@ export async function createServer(config: Config, options: { log?: Logger } = {
       services,
       container,
       log,
+      jobs: scheduler,
       close: () => (closing ??= shutdown(log, apollo, scheduler, cleanups)),
     };
   } catch (err) {

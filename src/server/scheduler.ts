@@ -5,6 +5,8 @@ interface Job {
   timer: NodeJS.Timeout;
   /** The run under way, if any: one at a time, and shutdown waits for it. */
   running: Promise<void> | null;
+  /** Runs finished so far (with or without an error). */
+  finished: number;
 }
 
 /**
@@ -23,14 +25,17 @@ export class Scheduler {
 
   /** Runs `task` every `ms` once started; a failure is logged and the next tick tries again. */
   every(name: string, ms: number, task: () => Promise<unknown>): this {
-    const job: Job = { name, timer: undefined as unknown as NodeJS.Timeout, running: null };
+    const job: Job = { name, timer: undefined as unknown as NodeJS.Timeout, running: null, finished: 0 };
     const tick = () => {
       job.running ??= task()
         .then(
           () => undefined,
           (err: unknown) => this.log.warn({ err, job: name }, 'scheduled job failed'),
         )
-        .finally(() => (job.running = null));
+        .finally(() => {
+          job.running = null;
+          job.finished += 1;
+        });
     };
     this.jobs.push(job);
     this.onStart.push(() => {
@@ -50,6 +55,11 @@ export class Scheduler {
   beforeStop(fn: () => void): this {
     this.onStop.push(fn);
     return this;
+  }
+
+  /** How many runs of the job named `name` have finished (0 for a job not scheduled here). */
+  runsFinished(name: string): number {
+    return this.jobs.find((j) => j.name === name)?.finished ?? 0;
   }
 
   start(): void {

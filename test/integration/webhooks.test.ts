@@ -189,7 +189,11 @@ async function completedCheckout(s: Api, m: SignedUp, u: SignedUp, amount = '100
   return id;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits for `n` more passes of the server's webhook worker (50 ms apart here): what it would send, it has. */
+async function workerPasses(s: TestServer, n: number): Promise<void> {
+  const target = s.app.jobs.runsFinished('webhooks') + n;
+  await waitFor(() => s.app.jobs.runsFinished('webhooks') >= target, 10_000, `${n} webhook worker passes`);
+}
 
 // ---- one in-process server for delivery, retries, isolation and validation
 
@@ -224,7 +228,7 @@ describe('webhooks on a running server', () => {
       5000,
       'the delivery to show DELIVERED',
     );
-    await sleep(300); // six more worker passes: nothing else is sent
+    await workerPasses(s, 6); // nothing else is sent
     expect(rx.got).toHaveLength(1);
 
     const [post] = rx.got;
@@ -275,7 +279,7 @@ describe('webhooks on a running server', () => {
       5000,
       'the delivery to show DELIVERED',
     );
-    await sleep(300);
+    await workerPasses(s, 6);
     expect(rx.got).toHaveLength(3);
 
     const [first, ...rest] = rx.got;
@@ -319,7 +323,7 @@ describe('webhooks on a running server', () => {
       8000,
       'the delivery to show DELIVERED',
     );
-    await sleep(300);
+    await workerPasses(s, 6);
     expect(rx.got).toHaveLength(3);
     for (const post of rx.got) {
       expect(verifySignature(secret, post).valid).toBe(true);
@@ -357,7 +361,7 @@ describe('webhooks on a running server', () => {
       5000,
       "A's checkout.completed to be delivered",
     );
-    await sleep(300);
+    await workerPasses(s, 6);
     // Only A's checkout.completed endpoint got anything: not A's refunds-only one, not B's.
     expect(rx.got.map((r) => r.path)).toEqual(['/a-completed']);
     expect(bodyOf(rx.got[0]!).data).toMatchObject({ id: checkoutId });
@@ -383,7 +387,7 @@ describe('webhooks on a running server', () => {
       type: 'checkout.refunded',
       data: { id: checkoutId, status: 'REFUNDED' },
     });
-    await sleep(300);
+    await workerPasses(s, 6);
     expect(rx.got.map((r) => r.path).sort()).toEqual(['/a-completed', '/a-refunded']);
   });
 
@@ -465,7 +469,6 @@ describe('webhooks survive restarts', () => {
     } finally {
       await maker.close();
     }
-    await sleep(200);
     expect(rx.got).toHaveLength(0);
 
     // A server starts: the owed webhook is delivered.
@@ -502,7 +505,7 @@ describe('webhooks survive restarts', () => {
       5000,
       'both deliveries to show DELIVERED',
     );
-    await sleep(300);
+    // Both deliveries are DELIVERED, and the worker sends only PENDING ones: nothing more comes.
     // At least once: the killed attempt had reached the receiver, so the receiver got that
     // event twice, with one id; de-duplicating by id, it saw exactly the two events, once each.
     expect(rx.got).toHaveLength(3);
