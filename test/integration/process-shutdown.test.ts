@@ -34,6 +34,20 @@ const env = () => ({
     : {}),
 });
 
+/** Resolves once the process refuses connections: its shutdown is under way (no fixed wait). */
+async function stoppedAccepting(p: { url: string }): Promise<void> {
+  const healthz = p.url.replace('/graphql', '/healthz');
+  await waitFor(
+    () =>
+      fetch(healthz).then(
+        () => false,
+        () => true,
+      ),
+    10_000,
+    'the server to stop accepting connections',
+  );
+}
+
 /** A transaction holding an exclusive lock on `table` until `release()`. */
 async function holdLock(table: string) {
   const c = new Client({ connectionString: databaseUrl });
@@ -92,9 +106,8 @@ it('a request in flight completes, new connections are refused, and the process 
     await waitFor(() => lock.waitedOn(), 5000, 'the request to wait on the lock');
 
     const { sent, exit } = await signal(p, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
+    await stoppedAccepting(p);
     expect(p.alive()).toBe(true); // waiting for the request
-    await expect(fetch(p.url.replace('/graphql', '/healthz'))).rejects.toThrow();
     await lock.release();
 
     const res = await inFlight;
@@ -118,7 +131,7 @@ it('a running daily-job step finishes before the database closes, and the proces
   try {
     await waitFor(() => lock.waitedOn(), 10_000, 'a daily-job step to wait on the lock');
     const { sent, exit } = await signal(p, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
+    await stoppedAccepting(p);
     expect(p.alive()).toBe(true); // waiting for the step
     await lock.release();
 

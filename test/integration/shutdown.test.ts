@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { MeDocument } from '../generated/contract';
 import { createTestDatabase } from '../support/databases';
 import { signUp } from '../support/fixtures';
+import { waitFor } from '../support/live';
 import { SECRETS, ok, startTestServer } from '../support/server';
 
 describe('graceful shutdown', () => {
@@ -16,9 +17,11 @@ describe('graceful shutdown', () => {
     const realMe = users.me.bind(users);
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
     users.me = async (ctx) => {
       entered();
-      await new Promise((r) => setTimeout(r, 400));
+      await released; // held in flight until the shutdown is under way
       return realMe(ctx);
     };
 
@@ -31,6 +34,17 @@ describe('graceful shutdown', () => {
     const inFlight = s.gql(MeDocument, {}, { token: u.accessToken });
     await inside;
     const closing = s.close();
+    const healthz = s.url.replace('/graphql', '/healthz');
+    await waitFor(
+      () =>
+        fetch(healthz).then(
+          () => false,
+          () => true,
+        ),
+      5000,
+      'new connections to be refused',
+    );
+    release();
     const res = await inFlight;
     expect(ok(res).me!.email).toBe(u.email);
     expect(await socketClosed).toBe(1001);
