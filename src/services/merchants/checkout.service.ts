@@ -316,8 +316,13 @@ export class CheckoutService {
       (checkout.status === CheckoutStatus.OPEN && checkout.expiresAt <= now)
     )
       throw new DomainError(UserErrorCode.CHECKOUT_EXPIRED, 'This checkout expired.', field);
-    if (checkout.status !== CheckoutStatus.OPEN)
+    if (checkout.status !== CheckoutStatus.OPEN) {
+      // Once paid, only its merchant (refused above), its shopper and admins see it: anyone
+      // else is answered as for a checkout that does not exist (SPEC sections 2 and 8).
+      if (checkout.shopperId !== viewer.userId && !viewer.isAdmin)
+        throw new DomainError(UserErrorCode.NOT_FOUND, 'No such checkout.', field);
       throw new DomainError(UserErrorCode.INVALID_STATE, 'This checkout was already paid.', field);
+    }
   }
 
   /** The card purchases' guard: one UPDATE that takes the amount only if the credit covers it. */
