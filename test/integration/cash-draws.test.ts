@@ -197,22 +197,39 @@ describe('cash draws from a credit line', () => {
     const { accountId } = await openCreditLine(s, u, '1000.00');
     const results = await Promise.all(Array.from({ length: 10 }, () => draw(u, accountId, '150.00', 3)));
     expect(results.filter((r) => r.userErrors.length === 0)).toHaveLength(6);
-    expect(results.filter((r) => r.userErrors[0]?.code === 'AMOUNT_EXCEEDS_BALANCE')).toHaveLength(4);
+    // a draw is refused only once less than $150.00 is left: the $100.00 the six leave
+    const refusal = {
+      code: 'AMOUNT_EXCEEDS_BALANCE',
+      field: ['input', 'amount'],
+      message: 'The most you can draw is your available credit, $100.00.',
+    };
+    expect(results.filter((r) => r.userErrors.length > 0).map((r) => r.userErrors)).toEqual(
+      Array.from({ length: 4 }, () => [refusal]),
+    );
     expect((await money.account(u, accountId)).availableCredit.amount).toBe('100.00');
     await expectReconciled(accountId);
 
     const v = await signUp(s);
     const line = await openCreditLine(s, v, '1000.00');
-    const mixed = await Promise.all([
-      ...Array.from({ length: 5 }, () =>
-        draw(v, line.accountId, '150.00', 3).then((r) => r.userErrors.length === 0),
-      ),
-      ...Array.from({ length: 5 }, () =>
-        money.buy(v, line.cardId, '150.00').then((r) => r.transaction?.status === 'APPROVED'),
-      ),
+    const [draws, buys] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, () => draw(v, line.accountId, '150.00', 3))),
+      Promise.all(Array.from({ length: 5 }, () => money.buy(v, line.cardId, '150.00'))),
     ]);
-    expect(mixed.filter(Boolean)).toHaveLength(6);
-    expect((await money.account(v, line.accountId)).availableCredit.amount).toBe('100.00');
+    const drawn = draws.filter((r) => r.userErrors.length === 0);
+    const approved = buys.filter((r) => r.transaction!.status === 'APPROVED');
+    expect(drawn.length + approved.length).toBe(6);
+    expect(drawn.every((r) => r.disbursement!.status === 'SUCCEEDED')).toBe(true);
+    expect(draws.filter((r) => r.userErrors.length > 0).map((r) => r.userErrors)).toEqual(
+      Array.from({ length: 5 - drawn.length }, () => [refusal]),
+    );
+    expect(buys.filter((r) => r.transaction!.status !== 'APPROVED').map((r) => r.transaction)).toEqual(
+      Array.from({ length: 5 - approved.length }, () =>
+        expect.objectContaining({ status: 'DECLINED', declineReason: 'INSUFFICIENT_CREDIT' }),
+      ),
+    );
+    const after = await money.account(v, line.accountId);
+    expect(after.availableCredit.amount).toBe('100.00');
+    expect(after.outstandingBalance.amount).toBe('900.00');
     await expectReconciled(line.accountId);
   });
 });

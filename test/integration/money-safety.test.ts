@@ -571,11 +571,24 @@ describe('the daily job and payments on the clock', () => {
       await new Promise((r) => setTimeout(r, 400));
       const [p] = await Promise.all([paying, cm.advance(cAdmin, 1)]);
       expect(p.payment!.status).toBe('SUCCEEDED');
+      // applied once, to the cent: the scheduled interest, then the principal, no fee
+      expect(p.payment!.allocations).toEqual([
+        expect.objectContaining({
+          installmentNumber: 1,
+          fee: { amount: '0.00', currency: 'USD' },
+          interest: first.interest,
+          principal: first.principal,
+        }),
+      ]);
     } finally {
       await slowPayments(false);
     }
-    const inst = (await cm.account(u, accountId)).installmentPlans[0]!.installments[0]!;
-    expect(inst).toMatchObject({ status: 'PAID', fee: { amount: '0.00' } });
+    const acc = await cm.account(u, accountId);
+    expect(acc).toMatchObject({ delinquencyBucket: 'CURRENT', daysPastDue: 0 });
+    const inst = acc.installmentPlans[0]!.installments[0]!;
+    expect(inst).toMatchObject({ status: 'PAID', fee: { amount: '0.00' }, paid: first.total });
+    const tb = await cm.trialBalance(cAdmin);
+    expect(tb.totalDebits).toEqual(tb.totalCredits);
     const fees = await sql(
       c.databaseUrl,
       `select 1 from journal_entry where kind = 'LATE_FEE' and credit_account_id = $1`,
