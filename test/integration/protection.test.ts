@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { MeDocument, NotificationReceivedDocument } from '../generated/contract';
 import { signUp } from '../support/fixtures';
-import { subscribe } from '../support/live';
+import { subscribe, waitFor } from '../support/live';
 import { startTestServer, type TestServer } from '../support/server';
 
 let s: TestServer;
@@ -178,6 +178,8 @@ describe('the cap on operations per socket under a burst', () => {
     const until = Date.now() + 5000;
     while (!messages.some((m) => m.type === 'connection_ack') && Date.now() < until)
       await new Promise((r) => setTimeout(r, 10));
+    const streams = () => s.app.services.live.openStreams;
+    const before = streams();
     for (let i = 0; i < 60; i++) {
       socket.send(
         JSON.stringify({
@@ -189,8 +191,9 @@ describe('the cap on operations per socket under a burst', () => {
     }
     const refused = () =>
       messages.filter((m) => m.type === 'error' && /At most 50/.test(JSON.stringify(m.payload)));
-    while (refused().length < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300)); // and no more than that
+    // Every subscribe is accounted for once 50 streams are open and 10 refused: no more can come.
+    await waitFor(() => refused().length >= 10 && streams() >= before + 50, 5000, '50 open and 10 refused');
+    expect(streams()).toBe(before + 50);
     expect(refused()).toHaveLength(10);
     expect(messages.filter((m) => m.type === 'error')).toHaveLength(10);
     socket.close();
