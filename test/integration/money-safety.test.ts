@@ -7,6 +7,7 @@ import {
 } from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';
+import { waitFor } from '../support/live';
 import { cents, moneyClient, sql } from '../support/money';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
@@ -537,6 +538,20 @@ describe('the daily job and payments on the clock', () => {
              for each row execute function test_slow_allocation()`
         : 'drop trigger if exists test_slow_allocation on payment_allocation',
     );
+  /** Resolves once a payment's transaction sleeps in that trigger: written, not yet committed. */
+  const paymentInsideItsTransaction = () =>
+    waitFor(
+      async () =>
+        (
+          await sql<{ n: number }>(
+            c.databaseUrl,
+            `select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event = 'PgSleep'`,
+          )
+        )[0]!.n > 0,
+      10_000,
+      'the payment to reach its allocation',
+    );
 
   it('item 4: a payment committing while the job runs is never undone by it (no conversion of a paid purchase)', async () => {
     const u = await signUp(c);
@@ -546,7 +561,7 @@ describe('the daily job and payments on the clock', () => {
     await slowPayments(true);
     try {
       const paying = cm.pay(u, accountId, '240.00');
-      await new Promise((r) => setTimeout(r, 400));
+      await paymentInsideItsTransaction();
       const [p] = await Promise.all([paying, cm.advance(cAdmin, 1)]);
       expect(p.payment!.status).toBe('SUCCEEDED');
     } finally {
@@ -568,7 +583,7 @@ describe('the daily job and payments on the clock', () => {
     await slowPayments(true);
     try {
       const paying = cm.pay(u, accountId, first.total.amount);
-      await new Promise((r) => setTimeout(r, 400));
+      await paymentInsideItsTransaction();
       const [p] = await Promise.all([paying, cm.advance(cAdmin, 1)]);
       expect(p.payment!.status).toBe('SUCCEEDED');
       // applied once, to the cent: the scheduled interest, then the principal, no fee
