@@ -70,7 +70,7 @@ export function composeServices(ports: Ports) {
   const { config, clock, log, knex, bus, live, rateLimiter } = ports;
   const tx = new Transactions(ports.relay, clock, log);
   const audit = new AuditService(clock);
-  const idempotency = new IdempotencyService();
+  const idempotency = new IdempotencyService(clock);
   const mutations = new IdempotentMutations(tx, idempotency);
   const ledger = new LedgerService(clock);
   const notifications = new NotificationService(clock, tx, audit);

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Tx } from '../../db/transactions';
 import { DomainError, UserErrorCode } from '../../lib/errors';
+import type { Clock } from '../../lib/clock';
+
+/**
+ * How long a key is kept (SPEC section 1: at least 24 hours), on the business clock: a key's
+ * `created_at` is business time wherever it is inserted (here and in the one-statement card
+ * purchase), and the daily job forgets keys older than this before the instant it runs at, so
+ * the sandbox clock moves keys towards their expiry like everything else (its offset is 0 in
+ * production).
+ */
+export const IDEMPOTENCY_KEY_RETENTION_MS = 48 * 3_600_000;
 
 /** Canonical JSON: object keys sorted, so the same input always hashes the same. */
 function canonical(value: unknown): string {
@@ -34,9 +44,12 @@ export type Claim<R> = { replay: true; result: R } | { replay: false };
  * Idempotency keys for money-moving mutations (SPEC section 1). Call `claim` first inside
  * the mutation's transaction: the key row is inserted in that transaction, so a concurrent
  * call with the same key waits for it and then replays its committed result, and a
- * rolled-back call leaves no trace. Keys are scoped per user.
+ * rolled-back call leaves no trace. Keys are scoped per user, across operations (a key used
+ * for one operation is refused for another). Kept `IDEMPOTENCY_KEY_RETENTION_MS`.
  */
 export class IdempotencyService {
+  constructor(private readonly clock: Clock) {}
+
   async claim<R extends Record<string, unknown>>(
     tx: Tx,
     userId: string,
@@ -50,8 +63,8 @@ export class IdempotencyService {
     const ctx = tx.em.getTransactionContext();
     const inserted = await conn.execute<{ key: string }[]>(
       `insert into idempotency_key (user_id, key, operation, request_hash, created_at)
-       values (?, ?, ?, ?, now()) on conflict (user_id, key) do nothing returning key`,
-      [userId, key, operation, hash],
+       values (?, ?, ?, ?, ?) on conflict (user_id, key) do nothing returning key`,
+      [userId, key, operation, hash, this.clock.now()],
       'all',
       ctx,
     );

@@ -32,6 +32,7 @@ import type { CheckoutService } from '../merchants/checkout.service';
 import type { SettlementService } from '../merchants/settlement.service';
 import type { AccountClosureService } from '../accounts/account-closure.service';
 import { delinquencyBucket } from '../../domain/accounts/delinquency';
+import { IDEMPOTENCY_KEY_RETENTION_MS } from '../common/idempotency.service';
 
 /** Days after the due date before an installment is late and charged its fee. */
 export const GRACE_DAYS = 3;
@@ -154,7 +155,10 @@ export class DailyJobService {
       // Charges and payouts go through the gateway after their records commit (never inside).
       summary.autopayAttempts = await this.autopay.chargeDue(em, day);
       summary.settlements = await this.settlements.settleBefore(em, day);
-      await conn.execute("delete from idempotency_key where created_at < now() - interval '48 hours'");
+      // Keys are forgotten on the business clock, the clock their `created_at` is written on.
+      await conn.execute('delete from idempotency_key where created_at < ?', [
+        new Date(asOf.getTime() - IDEMPOTENCY_KEY_RETENTION_MS),
+      ]);
       await conn.execute(
         'update daily_job_run set finished_at = now(), lease_until = null, summary = ? where day = ? and attempts = ?',
         [JSON.stringify(summary), day, attempt],
