@@ -14,9 +14,16 @@ module.exports = {
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
   maxWorkers: 2,
-  // No workerIdleMemoryLimit: jest-worker restarts a worker past the limit when its file ends,
-  // and when that is the worker's last file the restart races the end of the run. The new
-  // worker never hears it should stop, and the run prints "A worker process has failed to exit
-  // gracefully" after force-killing it. A worker keeps ~25 MB per file it ran (Node 20 keeps
-  // each file's vm context), so about 30 files each come to under 1 GB, well within the machine.
+  // Each test file loads the whole app again in a fresh module registry, and a worker keeps
+  // about 25 MB of each (Node 20 keeps each file's vm context). A worker past this size is
+  // replaced between files, so none grows towards 1 GB.
+  workerIdleMemoryLimit: '512MB',
+  // A worker ends when jest says so and nothing holds its event loop (nothing does: a probe on
+  // END found only its stdio pipes, and its 'exit' event came within 3 ms). But tearing down a
+  // large heap of retained contexts takes time: measured 53 ms for 1 context, 173 ms for 10,
+  // 596 ms for 30 (~40 MB each) after the 'exit' event. Jest's default 500 ms grace then
+  // force-killed a worker now and then under load and printed "A worker process has failed to
+  // exit gracefully". The same happens when a worker replaced for its size as its last file
+  // ends gets jest's END while still booting. Give both the time they take.
+  workerGracefulExitTimeout: 5000,
 };
