@@ -8,6 +8,7 @@ import {
   alive,
   holdEmbedded,
   postmasterPid,
+  srcEntry,
   startServerProcess,
   stopPostmaster,
   type ServerProcess,
@@ -17,8 +18,8 @@ import { ok } from '../support/server';
 /**
  * Issue 14, items 1 and 7b: `npm run seed`, `create-admin` and `migrate` next to a server
  * running on the embedded PostgreSQL (no DATABASE_URL, no REDIS_URL), as real processes.
- * The commands run from TypeScript (`node -r @swc-node/register src/cli/…`), the code that
- * `npm run …` runs built.
+ * The commands run src/cli compiled once for the run (test/support/process.ts `srcEntry`),
+ * the code that `npm run …` runs built with tsc.
  */
 const root = join(__dirname, '..', '..');
 const embeddedEnv = (dataDir: string) => ({
@@ -35,7 +36,7 @@ interface Run {
 
 /** Runs a command of src/cli to its end; `during` is called every 20 ms while it runs. */
 function runCli(name: string, args: string[], dataDir: string, during?: () => void): Promise<Run> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `src/cli/${name}.ts`, ...args], {
+  const child = spawn(process.execPath, [...srcEntry(`src/cli/${name}.ts`), ...args], {
     cwd: root,
     env: { ...process.env, ...embeddedEnv(dataDir), NODE_ENV: 'development', DAILY_JOB_AUTORUN: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -196,7 +197,7 @@ describe('CLI commands next to a server on the embedded PostgreSQL', () => {
     const command = await holdEmbedded(dataDir, 'command');
     const held = postmasterPid(dataDir)!;
     // The entry point itself, to watch its output before it is ready.
-    const server = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
+    const server = spawn(process.execPath, srcEntry('src/index.ts'), {
       cwd: root,
       env: {
         ...process.env,

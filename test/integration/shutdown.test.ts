@@ -7,6 +7,7 @@ import { MeDocument } from '../generated/contract';
 import { createTestDatabase } from '../support/databases';
 import { signUp } from '../support/fixtures';
 import { waitFor } from '../support/live';
+import { srcEntry } from '../support/process';
 import { SECRETS, ok, startTestServer } from '../support/server';
 
 describe('graceful shutdown', () => {
@@ -54,7 +55,7 @@ describe('graceful shutdown', () => {
 
   it('the process exits 0 on SIGTERM', async () => {
     const db = await createTestDatabase();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/index.ts'], {
+    const child = spawn(process.execPath, srcEntry('src/index.ts'), {
       cwd: join(__dirname, '..', '..'),
       env: {
         ...process.env,

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { migrate, openOrm } from '../../src/db/orm';
 import { TEMPLATE_PREFIX, testDbPrefix } from '../support/databases';
+import { buildSrc } from './build-src';
 
 /**
  * Chooses the services for the whole run, once: the real PostgreSQL and Redis when
@@ -91,4 +92,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_TEMPLATE_DATABASE = template;
   // Tests skipped for what the run lacks write their names here (test/support/needs.ts).
   process.env.TEST_SKIPPED_FILE = join(mkdtempSync(join(tmpdir(), 'credit-test-skips-')), 'skipped.txt');
+  // src/ compiled once, for the tests that start processes (test/support/process.ts).
+  const root = join(__dirname, '..', '..');
+  const built = join(root, 'node_modules', '.cache', 'credit-test-src', `${Date.now()}-${process.pid}`);
+  buildSrc(root, built);
+  process.env.TEST_BUILT_SRC = built;
 }

@@ -17,6 +17,7 @@ function reportSkipped(): void {
 
 export default async function globalTeardown(): Promise<void> {
   reportSkipped();
+  if (process.env.TEST_BUILT_SRC) rmSync(process.env.TEST_BUILT_SRC, { recursive: true, force: true });
   const adminUrl = process.env.TEST_ADMIN_DATABASE_URL;
   const template = process.env.TEST_TEMPLATE_DATABASE;
   if (adminUrl && template) {

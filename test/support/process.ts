@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gqlClient, type TestServer } from './server';
+
+/**
+ * The arguments that run `path` (a file of src/) in a new process: the copy compiled once for
+ * the run by global setup when there is one, else the TypeScript through @swc-node/register.
+ */
+export function srcEntry(path: string): string[] {
+  const built = process.env.TEST_BUILT_SRC;
+  return built
+    ? [join(built, path.replace(/^src\//, '').replace(/\.ts$/, '.js'))]
+    : ['-r', '@swc-node/register', path];
+}
 
 /**
  * The real entry point (`src/index.ts`) as a child process, the way it runs in
@@ -39,8 +50,8 @@ export async function startServerProcess(
   env: Record<string, string | undefined>,
   opts: { preload?: string[]; detached?: boolean } = {},
 ): Promise<ServerProcess> {
-  const preload = (opts.preload ?? []).flatMap((p) => ['-r', p]);
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...preload, 'src/index.ts'], {
+  const preload = (opts.preload ?? []).flatMap((p) => ['-r', '@swc-node/register', '-r', p]);
+  const child = spawn(process.execPath, [...preload, ...srcEntry('src/index.ts')], {
     cwd: join(__dirname, '..', '..'),
     env: {
       ...process.env,
@@ -152,10 +163,12 @@ export function stopPostmaster(dataDir: string): void {
  * exits) or `kill()` (SIGKILL, as a crash would leave it).
  */
 export async function holdEmbedded(dataDir: string, use: 'server' | 'command') {
-  const code = `require('./src/db/embedded-postgres.ts')
+  const entry = srcEntry('src/db/embedded-postgres.ts');
+  const loader = entry.slice(0, -1); // -r @swc-node/register, when not compiled
+  const code = `require(${JSON.stringify(resolve(__dirname, '..', '..', entry.at(-1)!))})
     .startEmbeddedPostgres(process.argv[1], require('pino')({ level: 'silent' }), 'credit', process.argv[2])
     .then((pg) => { console.log('ready'); process.stdin.on('end', () => pg.stop()).resume(); });`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-e', code, dataDir, use], {
+  const child = spawn(process.execPath, [...loader, '-e', code, dataDir, use], {
     cwd: join(__dirname, '..', '..'),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
