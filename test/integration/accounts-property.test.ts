@@ -6,6 +6,8 @@ import { makeAdmin, openCreditLine, signUp, type SignedUp } from '../support/fix
 import { cents, dollars, moneyClient, type Category } from '../support/money';
 import {
   addDays,
+  apiPlans,
+  type ApiPlan,
   aprBp,
   Book,
   bucket,
@@ -67,20 +69,7 @@ interface State {
     availableCredit: { amount: string };
     outstandingBalance: { amount: string };
     cards: { status: string }[];
-    installmentPlans: {
-      id: string;
-      kind: string;
-      status: string;
-      installments: {
-        number: number;
-        dueDate: string;
-        status: string;
-        principal: { amount: string };
-        interest: { amount: string };
-        fee: { amount: string };
-        paid: { amount: string };
-      }[];
-    }[];
+    installmentPlans: (ApiPlan & { id: string })[];
     transactions: {
       edges: {
         node: {
@@ -335,21 +324,7 @@ async function check(mem: Member, l: Line): Promise<void> {
     daysPastDue: l.dpd,
     bucket: bucket(l.dpd),
   });
-  expect(
-    a.installmentPlans.map((pl) => ({
-      kind: pl.kind,
-      status: pl.status,
-      installments: pl.installments.map((i) => ({
-        number: i.number,
-        dueDate: i.dueDate,
-        status: i.status,
-        principal: cents(i.principal.amount),
-        interest: cents(i.interest.amount),
-        fee: cents(i.fee.amount),
-        paid: cents(i.paid.amount),
-      })),
-    })),
-  ).toEqual(book.listed().map(shown));
+  expect(apiPlans(a.installmentPlans)).toEqual(book.listed().map(shown));
   // a clawback charge the model made is the API's new one
   for (const e of a.transactions.edges) {
     const pending = l.txns.find((t) => t.id === '' && t.kind === e.node.kind);

@@ -10,7 +10,18 @@ import {
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, primeLoan, signUp, type SignedUp } from '../support/fixtures';
 import { cents, dollars, moneyClient } from '../support/money';
-import { addDays, aprBp, Book, bucket, daysBetween, Reached, shown, type Plan } from '../support/money-model';
+import {
+  addDays,
+  apiPlans,
+  type ApiPlan,
+  aprBp,
+  Book,
+  bucket,
+  daysBetween,
+  Reached,
+  shown,
+  type Plan,
+} from '../support/money-model';
 import { ok, startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -57,20 +68,7 @@ interface State {
     closureRequestedAt: string | null;
     availableCredit: { amount: string };
     outstandingBalance: { amount: string };
-    installmentPlans: {
-      id: string;
-      kind: string;
-      status: string;
-      installments: {
-        number: number;
-        dueDate: string;
-        status: string;
-        principal: { amount: string };
-        interest: { amount: string };
-        fee: { amount: string };
-        paid: { amount: string };
-      }[];
-    }[];
+    installmentPlans: (ApiPlan & { id: string })[];
   };
   sandboxClock: { today: string };
   payoffQuote: { amount: string };
@@ -326,21 +324,7 @@ async function check(t: Tracked): Promise<void> {
     bucket: bucket(t.dpd),
   });
   const listed = book.listed();
-  expect(
-    a.installmentPlans.map((pl) => ({
-      kind: pl.kind,
-      status: pl.status,
-      installments: pl.installments.map((i) => ({
-        number: i.number,
-        dueDate: i.dueDate,
-        status: i.status,
-        principal: cents(i.principal.amount),
-        interest: cents(i.interest.amount),
-        fee: cents(i.fee.amount),
-        paid: cents(i.paid.amount),
-      })),
-    })),
-  ).toEqual(listed.map(shown));
+  expect(apiPlans(a.installmentPlans)).toEqual(listed.map(shown));
   listed.forEach((pl, k) => t.ids.set(pl, a.installmentPlans[k]!.id));
   // a charged-off account's debt is written off the books
   const owed = t.status === 'CHARGED_OFF' ? 0 : book.owed();

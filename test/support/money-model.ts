@@ -429,6 +429,36 @@ export const shown = (p: Plan) => ({
   })),
 });
 
+/** An account's plans as the API shows them (`installmentPlans`), cut down the same way, in cents. */
+export interface ApiPlan {
+  kind: string;
+  status: string;
+  installments: {
+    number: number;
+    dueDate: string;
+    status: string;
+    principal: { amount: string };
+    interest: { amount: string };
+    fee: { amount: string };
+    paid: { amount: string };
+  }[];
+}
+const inCents = (amount: string): number => Math.round(Number(amount) * 100);
+export const apiPlans = (plans: ApiPlan[]) =>
+  plans.map((pl) => ({
+    kind: pl.kind,
+    status: pl.status,
+    installments: pl.installments.map((i): ShownInstallment => ({
+      number: i.number,
+      dueDate: i.dueDate,
+      status: i.status,
+      principal: inCents(i.principal.amount),
+      interest: inCents(i.interest.amount),
+      fee: inCents(i.fee.amount),
+      paid: inCents(i.paid.amount),
+    })),
+  }));
+
 /** The delinquency bucket of some days past due. */
 export const bucket = (days: number): string =>
   days <= 0
