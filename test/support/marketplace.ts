@@ -48,6 +48,9 @@ export function marketClient(s: TestServer) {
     if (cash !== '0.00') {
       const d = await deposit(u, cash);
       if (d.userErrors.length) throw new Error(JSON.stringify(d.userErrors));
+      // not left PENDING by a gateway answer slower than the server's timeout
+      if (d.portfolio!.cash.amount !== cash)
+        throw new Error(`deposit of ${cash} not settled: ${JSON.stringify(d)}`);
     }
     return u;
   };
