@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignInDocument } from '../generated/contract';
+import { SignInDocument, SignUpDocument } from '../generated/contract';
 import { waitFor } from '../support/live';
 import {
   alive,
@@ -161,9 +161,21 @@ describe('CLI commands next to a server on the embedded PostgreSQL', () => {
     const admin = (email: string, password: string, ...flags: string[]) =>
       runCli('create-admin', ['--email', email, '--password', password, ...flags], dataDir);
     try {
-      expect(await runCli('seed', [], dataDir)).toMatchObject({ code: 0 });
+      // A borrower who signed up on the server (the seed's demo borrower, without a seed run).
+      const signedUp = ok(
+        await p.gql(SignUpDocument, {
+          input: { email: 'borrower@example.com', password: 'demo-password-1', name: 'Demo Borrower' },
+        }),
+      ).signUp;
+      expect(signedUp.userErrors).toEqual([]);
 
-      const refused = await admin('borrower@example.com', 'new admin password');
+      // A new email, and the existing one without --reset-password: two commands at once.
+      const [created, refused] = await Promise.all([
+        admin('new-admin@example.com', 'fresh admin password'),
+        admin('borrower@example.com', 'new admin password'),
+      ]);
+      expect(created).toMatchObject({ code: 0 });
+      expect(created.stdout).toContain('admin new-admin@example.com: created');
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('borrower@example.com already has an account');
       expect(refused.stderr).toContain('--reset-password to reset its password and make it ADMIN');
@@ -182,10 +194,9 @@ describe('CLI commands next to a server on the embedded PostgreSQL', () => {
       expect(again).toMatchObject({ code: 0 });
       expect(again.stdout).toContain('admin borrower@example.com: already ADMIN, password reset');
       expect((await signIn(p, 'borrower@example.com', 'third admin password')).signIn.userErrors).toEqual([]);
-
-      const created = await admin('new-admin@example.com', 'fresh admin password');
-      expect(created).toMatchObject({ code: 0 });
-      expect(created.stdout).toContain('admin new-admin@example.com: created');
+      expect((await signIn(p, 'new-admin@example.com', 'fresh admin password')).signIn.user!.roles).toEqual([
+        'ADMIN',
+      ]);
     } finally {
       await stop(p);
       stopPostmaster(dataDir);
