@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { buildSchema, getNamedType, isInputObjectType, isObjectType, type GraphQLObjectType } from 'graphql';
-import { AcceptOfferDocument, SubmitApplicationDocument } from '../generated/contract';
+import { SubmitApplicationDocument } from '../generated/contract';
 import { fromGlobalId } from '../../src/lib/global-id';
 import { makeAdmin, openCreditLine, primeLoan, signUp, type SignedUp } from '../support/fixtures';
 import { marketClient } from '../support/marketplace';
@@ -109,23 +109,8 @@ const investorWith = (cash: string) => market.investor(cash);
 
 /** A borrower's MARKETPLACE loan listed at grade B (bureau score 600 scores 778): only autoInvest's entry lists grade B. */
 async function gradeBListing(): Promise<void> {
-  const borrower = await signUp(s);
-  const app = ok(
-    await s.gql(
-      SubmitApplicationDocument,
-      { input: primeLoan({ amount: '1000.00', termMonths: 12, creditScore: 600 }) as never },
-      { token: borrower.accessToken },
-    ),
-  ).submitApplication.application!;
-  if (app.decision?.grade !== 'B') throw new Error(`expected grade B, got ${app.decision?.grade}`);
-  const accepted = ok(
-    await s.gql(
-      AcceptOfferDocument,
-      { input: { applicationId: app.id, funding: 'MARKETPLACE' } },
-      { token: borrower.accessToken },
-    ),
-  ).acceptOffer;
-  if (accepted.userErrors.length) throw new Error(JSON.stringify(accepted.userErrors));
+  const { grade } = await market.listLoan(await signUp(s), '1000.00', 12, { creditScore: 600 });
+  if (grade !== 'B') throw new Error(`expected grade B, got ${grade}`);
 }
 
 /** A merchant's checkout paid by a shopper with pay-in-4. */

@@ -3,7 +3,7 @@ import { MeDocument } from '../generated/contract';
 import { createTestDatabase } from '../support/databases';
 import { signUp } from '../support/fixtures';
 import { waitFor } from '../support/live';
-import { startServerProcess, type ServerProcess } from '../support/process';
+import { startServerProcess, stoppedAccepting, type ServerProcess } from '../support/process';
 import { redisAvailable, type TestServer } from '../support/server';
 
 /**
@@ -33,20 +33,6 @@ const env = () => ({
     ? { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_PREFIX: `test:shutdown:${Date.now()}:` }
     : {}),
 });
-
-/** Resolves once the process refuses connections: its shutdown is under way (no fixed wait). */
-async function stoppedAccepting(p: { url: string }): Promise<void> {
-  const healthz = p.url.replace('/graphql', '/healthz');
-  await waitFor(
-    () =>
-      fetch(healthz).then(
-        () => false,
-        () => true,
-      ),
-    10_000,
-    'the server to stop accepting connections',
-  );
-}
 
 /** A transaction holding an exclusive lock on `table` until `release()`. */
 async function holdLock(table: string) {

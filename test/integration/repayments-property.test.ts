@@ -195,37 +195,14 @@ type Status = 'ACTIVE' | 'PAID_OFF' | 'CHARGED_OFF' | 'CLOSED';
 /** Opens the account of a run and returns it with the model of its one plan. */
 async function open(u: SignedUp, p: Product) {
   if (p.kind === 'LOAN') {
-    const app = ok(
-      await s.gql(
-        SubmitApplicationDocument,
-        {
-          input: primeLoan({
-            amount: dollars(p.amount),
-            termMonths: p.term,
-            creditScore: p.creditScore,
-          }) as never,
-        },
-        { token: u.accessToken },
-      ),
-    ).submitApplication;
-    expect(app.userErrors).toEqual([]);
-    expect(app.application!.status).toBe('APPROVED');
-    const accepted = ok(
-      await s.gql(
-        AcceptOfferDocument,
-        { input: { applicationId: app.application!.id } },
-        { token: u.accessToken },
-      ),
-    ).acceptOffer;
-    expect(accepted.userErrors).toEqual([]);
-    const accountId = accepted.account!.id;
-    const d = ok(
-      await s.gql(
-        RequestDisbursementDocument,
-        { input: { accountId, idempotencyKey: randomUUID() } },
-        { token: u.accessToken },
-      ),
-    ).requestDisbursement;
+    const {
+      accountId,
+      applicationStatus,
+      disbursement: d,
+    } = await m.loan(u, dollars(p.amount), p.term, {
+      creditScore: p.creditScore,
+    });
+    expect(applicationStatus).toBe('APPROVED');
     expect(d.userErrors).toEqual([]);
     expect(d.disbursement).toMatchObject({ status: 'SUCCEEDED', amount: { amount: dollars(p.amount) } });
     return { accountId, principal: p.amount, term: p.term, isLine: false };

@@ -6,8 +6,7 @@ import WebSocket from 'ws';
 import { MeDocument } from '../generated/contract';
 import { createTestDatabase } from '../support/databases';
 import { signUp } from '../support/fixtures';
-import { waitFor } from '../support/live';
-import { srcEntry } from '../support/process';
+import { srcEntry, stoppedAccepting } from '../support/process';
 import { SECRETS, ok, startTestServer } from '../support/server';
 
 describe('graceful shutdown', () => {
@@ -35,16 +34,7 @@ describe('graceful shutdown', () => {
     const inFlight = s.gql(MeDocument, {}, { token: u.accessToken });
     await inside;
     const closing = s.close();
-    const healthz = s.url.replace('/graphql', '/healthz');
-    await waitFor(
-      () =>
-        fetch(healthz).then(
-          () => false,
-          () => true,
-        ),
-      5000,
-      'new connections to be refused',
-    );
+    await stoppedAccepting(s);
     release();
     const res = await inFlight;
     expect(ok(res).me!.email).toBe(u.email);

@@ -55,12 +55,17 @@ export function marketClient(s: TestServer) {
     return u;
   };
 
-  /** A prime borrower's accepted MARKETPLACE loan: its account and OPEN listing. */
-  const listLoan = async (borrower: SignedUp, amount = '1000.00', termMonths = 12) => {
+  /** A prime borrower's accepted MARKETPLACE loan (unless `overrides` change the application): its account and OPEN listing. */
+  const listLoan = async (
+    borrower: SignedUp,
+    amount = '1000.00',
+    termMonths = 12,
+    overrides: Record<string, unknown> = {},
+  ) => {
     const app = ok(
       await s.gql(
         SubmitApplicationDocument,
-        { input: primeLoan({ amount, termMonths }) as never },
+        { input: primeLoan({ amount, termMonths, ...overrides }) as never },
         { token: borrower.accessToken },
       ),
     ).submitApplication.application!;
@@ -74,7 +79,7 @@ export function marketClient(s: TestServer) {
     if (accepted.userErrors.length) throw new Error(JSON.stringify(accepted.userErrors));
     const accountId = accepted.account!.id;
     const listingId = (await accountListing(borrower, accountId))!.id;
-    return { applicationId: app.id, accountId, listingId };
+    return { applicationId: app.id, grade: app.decision?.grade, accountId, listingId };
   };
 
   /** The listing of a loan account, as its borrower sees it through the account. */

@@ -88,18 +88,25 @@ export function moneyClient(s: TestServer) {
   };
   const trialBalance = async (admin: SignedUp) =>
     ok(await s.gql(TrialBalanceDocument, {}, { token: admin.accessToken })).trialBalance;
-  /** A disbursed platform loan (prime applicant: 7.99%). */
-  const loan = async (u: SignedUp, amount = '2000.00', termMonths = 6) => {
+  /** A disbursed platform loan (prime applicant: 7.99%, unless `overrides` change the application). */
+  const loan = async (
+    u: SignedUp,
+    amount = '2000.00',
+    termMonths = 6,
+    overrides: Record<string, unknown> = {},
+  ) => {
     const app = ok(
       await s.gql(
         SubmitApplicationDocument,
-        { input: primeLoan({ amount, termMonths }) as never },
+        { input: primeLoan({ amount, termMonths, ...overrides }) as never },
         { token: u.accessToken },
       ),
     ).submitApplication.application!;
-    const accountId = ok(
+    const accepted = ok(
       await s.gql(AcceptOfferDocument, { input: { applicationId: app.id } }, { token: u.accessToken }),
-    ).acceptOffer.account!.id;
+    ).acceptOffer;
+    if (accepted.userErrors.length) throw new Error(`${app.status}: ${JSON.stringify(accepted.userErrors)}`);
+    const accountId = accepted.account!.id;
     const d = ok(
       await s.gql(
         RequestDisbursementDocument,
@@ -108,7 +115,7 @@ export function moneyClient(s: TestServer) {
       ),
     ).requestDisbursement;
     if (d.userErrors.length) throw new Error(JSON.stringify(d.userErrors));
-    return { accountId, applicationId: app.id, disbursement: d };
+    return { accountId, applicationId: app.id, applicationStatus: app.status, disbursement: d };
   };
   return { buy, refund, redeem, pay, convert, account, payoff, points, advance, trialBalance, loan };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { waitFor } from './live';
 import { gqlClient, type TestServer } from './server';
 
 /**
@@ -188,4 +189,18 @@ export async function holdEmbedded(dataDir: string, use: 'server' | 'command') {
       await exited;
     },
   };
+}
+
+/** Resolves once the server (a process or in-process) refuses connections: its shutdown is under way. */
+export async function stoppedAccepting(p: { url: string }): Promise<void> {
+  const healthz = p.url.replace('/graphql', '/healthz');
+  await waitFor(
+    () =>
+      fetch(healthz).then(
+        () => false,
+        () => true,
+      ),
+    10_000,
+    'the server to stop accepting connections',
+  );
 }
