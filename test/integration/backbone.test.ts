@@ -6,6 +6,12 @@ import { describeNeeds, REDIS, REDIS_PROGRAM } from '../support/needs';
 import { PrivateRedis } from '../support/redis-server';
 import { startTestServer, type TestServer } from '../support/server';
 import { fromGlobalId } from '../../src/lib/global-id';
+import { Client as PgClient } from 'pg';
+import { createTestDatabase } from '../support/databases';
+import { watchStatements } from '../support/observe';
+import { createLogger } from '../../src/lib/logger';
+import { OutboxRelay } from '../../src/subscriptions/common/outbox-relay';
+import type { BusMessage, EventBus } from '../../src/subscriptions/common/pubsub';
 
 /**
  * The live-event backbone across processes: outbox, relay, Redis, resume. All but the
@@ -116,5 +122,91 @@ describeNeeds(REDIS_PROGRAM, 'Redis down for a while', () => {
       'ready again',
     );
     sub.dispose();
+  });
+});
+
+describe('the relay on its own, over a backlog', () => {
+  /** A bus that records each batch and accepts only the first `accept` messages of it. */
+  class RecordingBus implements EventBus {
+    batches: BusMessage[][] = [];
+    accept = Infinity;
+    async publish(): Promise<void> {
+      throw new Error('the relay publishes batches');
+    }
+    async publishAll(messages: readonly BusMessage[]): Promise<number> {
+      this.batches.push([...messages]);
+      return Math.min(this.accept, messages.length);
+    }
+    async subscribe(): Promise<() => void> {
+      return () => undefined;
+    }
+    onResync(): void {}
+    async ping(): Promise<boolean> {
+      return true;
+    }
+    async close(): Promise<void> {}
+  }
+
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pg: PgClient;
+  let bus: RecordingBus;
+  let relay: OutboxRelay;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pg = new PgClient({ connectionString: db.url });
+    await pg.connect();
+    bus = new RecordingBus();
+    relay = new OutboxRelay(db.url, bus, createLogger('silent'), 60_000); // ticks only when told
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await pg?.end();
+    await db?.drop();
+  });
+
+  const write = (titles: string[]) =>
+    pg.query(
+      `insert into outbox_event (type, audience, payload, created_at)
+       select 'NOTIFICATION', '{u1}', jsonb_build_object('title', t), now() from unnest($1::text[]) as t`,
+      [titles],
+    );
+  const sent = (batch: BusMessage[]) =>
+    batch.map((m) => {
+      const e = JSON.parse(m.message) as { cursor: string; payload: { title: string } };
+      return [e.cursor, e.payload.title];
+    });
+  const unpublished = async () =>
+    (await pg.query<{ n: number }>('select count(*)::int as n from outbox_event where published_at is null'))
+      .rows[0]!.n;
+  const titles = (from: number, n: number) => Array.from({ length: n }, (_, i) => `e${from + i}`);
+
+  it('gives 30 waiting events cursors in order and publishes them as one batch, in three statements', async () => {
+    await write(titles(1, 30));
+    const statements: string[] = [];
+    const outcome = await watchStatements(
+      (_c, text) => statements.push(text),
+      () => relay.tick(),
+    );
+    expect(outcome).toBe('done');
+    expect(statements).toHaveLength(3); // the lock; read and assign; mark published and unlock
+    expect(bus.batches).toHaveLength(1);
+    expect(sent(bus.batches[0]!)).toEqual(titles(1, 30).map((t, i) => [String(i + 1), t]));
+    expect(bus.batches[0]!.every((m) => m.channel === 'events:NOTIFICATION')).toBe(true);
+    expect(await unpublished()).toBe(0);
+  });
+
+  it('when the bus takes only part, the rest keep their cursors and go out first next time', async () => {
+    bus.batches = [];
+    await write(titles(31, 10));
+    bus.accept = 4;
+    expect(await relay.tick()).toBe('done');
+    expect(sent(bus.batches[0]!).map(([c]) => c)).toEqual(titles(31, 10).map((_, i) => String(31 + i)));
+    expect(await unpublished()).toBe(6);
+
+    await write(titles(41, 5));
+    bus.accept = Infinity;
+    expect(await relay.tick()).toBe('done');
+    expect(sent(bus.batches[1]!)).toEqual(titles(35, 11).map((t, i) => [String(35 + i), t]));
+    expect(await unpublished()).toBe(0);
   });
 });

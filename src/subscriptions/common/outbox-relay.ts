@@ -1,19 +1,26 @@
 import { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../lib/logger';
 import type { EventBus } from './pubsub';
-import { channelOf, type LiveEvent } from './topics';
+import { channelOf } from './topics';
 
 /** Arbitrary constant: the advisory lock that makes one relay at a time the leader. */
 const RELAY_LOCK = 7_243_001;
 const BATCH = 500;
+/**
+ * Least time between the starts of two ticks while events keep coming, so that under load a
+ * tick relays a batch rather than one event (its three statements cost PostgreSQL more than
+ * the event's own request). A relay that has been idle this long starts at once.
+ */
+const MIN_TICK_GAP_MS = 20;
 
+/** An event to publish; `message` is its `LiveEvent` as JSON text, made by PostgreSQL. */
 interface Row {
   id: string;
   cursor: string;
   type: string;
-  audience: string[];
-  object_id: string | null;
-  payload: Record<string, unknown>;
+  assigned: boolean;
+  message: string;
 }
 
 /**
@@ -41,6 +48,7 @@ export class OutboxRelay {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private client: Client | null = null;
+  private lastTickAt = -Infinity;
 
   constructor(
     private readonly databaseUrl: string,
@@ -73,11 +81,18 @@ export class OutboxRelay {
 
   private async loop(): Promise<void> {
     while (this.dirty && !this.stopped) {
+      const wait = this.lastTickAt + MIN_TICK_GAP_MS - performance.now();
+      if (wait > 0) await sleep(wait); // kicks meanwhile join this tick
+      if (this.stopped) break;
       this.dirty = false;
+      this.lastTickAt = performance.now();
       try {
         const outcome = await this.tick();
         if (outcome === 'busy') this.retrySoon();
-        else if (outcome === 'more') this.dirty = true;
+        else if (outcome === 'more') {
+          this.dirty = true;
+          this.lastTickAt = -Infinity; // a full batch: the next one at once
+        }
       } catch (err) {
         this.log.error({ err }, 'outbox relay tick failed');
         await this.client?.end().catch(() => undefined);
@@ -104,62 +119,58 @@ export class OutboxRelay {
     return client;
   }
 
-  /** One pass. Returns whether the lock was taken by another relay, or more work remains. */
+  /**
+   * One pass: the lock, one statement that reads the events given cursors earlier but not
+   * published and gives cursors to the new ones, one publish of them all, and one statement
+   * that marks what was published and releases the lock. Returns whether the lock was taken
+   * by another relay, or more work remains.
+   */
   async tick(): Promise<'busy' | 'done' | 'more'> {
     const db = await this.connection();
     const lock = await db.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [
       RELAY_LOCK,
     ]);
     if (!lock.rows[0]!.locked) return 'busy';
+    let published: Row[] = [];
     try {
-      const pending = await db.query<Row>(
-        `select id, cursor, type, audience, object_id, payload from outbox_event
-         where cursor is not null and published_at is null order by cursor limit $1`,
+      // Autocommit: the cursors are visible before anything is published. New cursors follow
+      // max(cursor) of the same snapshot, so ordering the union by cursor puts the events
+      // assigned earlier first.
+      const { rows } = await db.query<Row>(
+        `with pending as (select id, cursor, type, audience, object_id, payload from outbox_event
+                          where cursor is not null and published_at is null order by cursor limit $1),
+              base as (select coalesce(max(cursor), 0) as m from outbox_event),
+              todo as (select id, row_number() over (order by id) as rn from outbox_event
+                       where cursor is null order by id limit $1),
+              assigned as (update outbox_event o set cursor = base.m + todo.rn from base, todo
+                           where o.id = todo.id
+                           returning o.id, o.cursor, o.type, o.audience, o.object_id, o.payload),
+              batch as (select *, false as assigned from pending
+                        union all select *, true as assigned from assigned)
+         select id, cursor, type, assigned,
+                json_build_object('cursor', cursor::text, 'type', type, 'audience', audience,
+                                  'objectId', object_id, 'payload', payload)::text as message
+         from batch order by cursor`,
         [BATCH],
       );
-      const assigned = await db.query<Row>(
-        `with base as (select coalesce(max(cursor), 0) as m from outbox_event),
-              todo as (select id, row_number() over (order by id) as rn from outbox_event
-                       where cursor is null order by id limit $1)
-         update outbox_event o set cursor = base.m + todo.rn from base, todo where o.id = todo.id
-         returning o.id, o.cursor, o.type, o.audience, o.object_id, o.payload`,
-        [BATCH],
-      ); // autocommit: the cursors are visible before anything is published
-      const rows = [
-        ...pending.rows,
-        ...assigned.rows.sort((a, b) => Number(BigInt(a.cursor) - BigInt(b.cursor))),
-      ];
       if (rows.length === 0) return 'done';
 
-      const published: string[] = [];
-      for (const row of rows) {
-        const event: LiveEvent = {
-          cursor: String(row.cursor),
-          type: row.type,
-          audience: row.audience,
-          objectId: row.object_id,
-          payload: row.payload,
-        };
-        try {
-          await this.bus.publish(channelOf(row.type), JSON.stringify(event));
-        } catch (err) {
-          this.log.warn(
-            { err: (err as Error).message, cursor: event.cursor },
-            'event bus unavailable; will retry',
-          );
-          break;
-        }
-        published.push(row.id);
+      const count = await this.bus.publishAll(
+        rows.map((row) => ({ channel: channelOf(row.type), message: row.message })),
+      );
+      published = rows.slice(0, count);
+      if (count < rows.length) {
+        this.log.warn({ cursor: String(rows[count]!.cursor) }, 'event bus unavailable; will retry');
+        return 'done';
       }
-      if (published.length) {
-        await db.query('update outbox_event set published_at = now() where id = any($1::bigint[])', [
-          published,
-        ]);
-      }
-      const full = pending.rows.length === BATCH || assigned.rows.length === BATCH;
-      return published.length === rows.length && full ? 'more' : 'done';
+      const assigned = rows.filter((r) => r.assigned).length;
+      return assigned === BATCH || rows.length - assigned === BATCH ? 'more' : 'done';
     } finally {
-      await db.query('select pg_advisory_unlock($1)', [RELAY_LOCK]);
+      await db.query(
+        `with published as (update outbox_event set published_at = now() where id = any($1::bigint[]))
+         select pg_advisory_unlock($2)`,
+        [published.map((r) => r.id), RELAY_LOCK],
+      );
     }
   }
 }
