@@ -12,6 +12,7 @@ import { Migration0010AuditLog } from './0010-audit-log';
 import { Migration0011AccountClosure } from './0011-account-closure';
 import { Migration0012Privacy } from './0012-privacy';
 import { Migration0013MetricsIndexes } from './0013-metrics-indexes';
+import { Migration0014OutboxWatermark } from './0014-outbox-watermark';
 
 /**
  * Every migration, in order (names sort in that order too: the migrator relies on it).
@@ -31,4 +32,5 @@ export const migrations: MigrationObject[] = [
   { name: '0011-account-closure', class: Migration0011AccountClosure },
   { name: '0012-privacy', class: Migration0012Privacy },
   { name: '0013-metrics-indexes', class: Migration0013MetricsIndexes },
+  { name: '0014-outbox-watermark', class: Migration0014OutboxWatermark },
 ];

@@ -94,10 +94,12 @@ describe('outbox storage', () => {
   it('replay by audience is served by the audience index, on a large outbox', async () => {
     // 20,000 relayed events for 2,000 users, then the replay query of one of them.
     await sql(
-      `insert into outbox_event (type, audience, payload, created_at, cursor, published_at)
-       select 'notificationReceived', array['bulk-user-' || (g % 2000)], '{}', now(),
-              (select coalesce(max(cursor), 0) from outbox_event) + g, now()
-       from generate_series(1, 20000) g`,
+      `with bulk as (insert into outbox_event (type, audience, payload, created_at, cursor)
+                     select 'notificationReceived', array['bulk-user-' || (g % 2000)], '{}', now(),
+                            (select coalesce(max(cursor), 0) from outbox_event) + g
+                     from generate_series(1, 20000) g
+                     returning cursor)
+       update outbox_relay_state set published_through = (select max(cursor) from bulk) where id = 1`,
     );
     await sql('analyze outbox_event');
     const plan = await sql<{ 'QUERY PLAN': string }>(

@@ -3,7 +3,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { printAppSchema } from '../../src/server/build-schema';
 import { openOrm, migrate } from '../../src/db/orm';
-import { createTestDatabase } from '../support/databases';
+import { Client as PgClient } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { adminUrl, createTestDatabase, databaseUrl, testDbPrefix } from '../support/databases';
 import { itNeeds, type Need } from '../support/needs';
 
 const root = join(__dirname, '..', '..');
@@ -76,6 +78,32 @@ describe('the schema', () => {
     } finally {
       await orm.close(true);
       await db.drop();
+    }
+  });
+
+  it('0014 sets the relay mark just below the first event given a cursor but not published', async () => {
+    const name = `${testDbPrefix(Date.now())}_m14_${randomBytes(3).toString('hex')}`;
+    const admin = new PgClient({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+    const orm = await openOrm(databaseUrl(name), 2);
+    try {
+      await orm.getMigrator().up({ to: '0013-metrics-indexes' });
+      const db = orm.em.getConnection();
+      await db.execute(
+        `insert into outbox_event (type, audience, payload, created_at, cursor, published_at)
+         values ('a', '{u}', '{}', now(), 1, now()), ('a', '{u}', '{}', now(), 2, now()),
+                ('a', '{u}', '{}', now(), 3, null), ('a', '{u}', '{}', now(), 4, null),
+                ('a', '{u}', '{}', now(), null, null)`,
+      );
+      await orm.getMigrator().up();
+      expect(await db.execute('select id, published_through from outbox_relay_state')).toEqual([
+        { id: 1, published_through: '2' },
+      ]);
+    } finally {
+      await orm.close(true);
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
     }
   });
 });

@@ -86,9 +86,10 @@ export async function settled(s: {
 }): Promise<void> {
   await waitFor(
     async () => {
-      const rows = (await s.app.orm.em
-        .getConnection()
-        .execute('select count(*)::int as n from outbox_event where published_at is null')) as {
+      const rows = (await s.app.orm.em.getConnection().execute(
+        `select count(*)::int as n from outbox_event where cursor is null
+             or cursor > (select published_through from outbox_relay_state where id = 1)`,
+      )) as {
         n: number;
       }[];
       return rows[0]!.n === 0;

@@ -7,15 +7,11 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
  */
 @Entity({ tableName: 'outbox_event' })
 @Index({ properties: ['type', 'cursor'] })
-// The relay's two work queues: events without a cursor yet, and assigned but unpublished.
+// The relay's work queue: events without a cursor yet (what it published is one number,
+// `OutboxRelayState`).
 @Index({
   name: 'outbox_event_unassigned_index',
   expression: 'create index "outbox_event_unassigned_index" on "outbox_event" ("id") where "cursor" is null',
-})
-@Index({
-  name: 'outbox_event_unpublished_index',
-  expression:
-    'create index "outbox_event_unpublished_index" on "outbox_event" ("cursor") where "cursor" is not null and "published_at" is null',
 })
 // Replay of a subscriber's own events filters on `audience @> array[userId]`.
 @Index({
@@ -23,7 +19,7 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
   expression: 'create index "outbox_event_audience_index" on "outbox_event" using gin ("audience")',
 })
 export class OutboxEvent {
-  [OptionalProps]?: 'cursor' | 'publishedAt' | 'createdAt' | 'objectId';
+  [OptionalProps]?: 'cursor' | 'createdAt' | 'objectId';
 
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -49,7 +45,4 @@ export class OutboxEvent {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
-
-  @Property({ type: 'timestamptz', nullable: true })
-  publishedAt: Date | null = null;
 }

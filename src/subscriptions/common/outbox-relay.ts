@@ -16,7 +16,6 @@ const MIN_TICK_GAP_MS = 20;
 
 /** An event to publish; `message` is its `LiveEvent` as JSON text, made by PostgreSQL. */
 interface Row {
-  id: string;
   cursor: string;
   type: string;
   assigned: boolean;
@@ -121,9 +120,10 @@ export class OutboxRelay {
 
   /**
    * One pass: the lock, one statement that reads the events given cursors earlier but not
-   * published and gives cursors to the new ones, one publish of them all, and one statement
-   * that marks what was published and releases the lock. Returns whether the lock was taken
-   * by another relay, or more work remains.
+   * yet published (cursors above `outbox_relay_state.published_through`) and gives cursors
+   * to the new ones, one publish of them all, and one statement that moves the mark past
+   * what was published and releases the lock. Returns whether the lock was taken by another
+   * relay, or more work remains.
    */
   async tick(): Promise<'busy' | 'done' | 'more'> {
     const db = await this.connection();
@@ -131,14 +131,15 @@ export class OutboxRelay {
       RELAY_LOCK,
     ]);
     if (!lock.rows[0]!.locked) return 'busy';
-    let published: Row[] = [];
+    let publishedThrough: string | null = null;
     try {
       // Autocommit: the cursors are visible before anything is published. New cursors follow
       // max(cursor) of the same snapshot, so ordering the union by cursor puts the events
       // assigned earlier first.
       const { rows } = await db.query<Row>(
         `with pending as (select id, cursor, type, audience, object_id, payload from outbox_event
-                          where cursor is not null and published_at is null order by cursor limit $1),
+                          where cursor > (select published_through from outbox_relay_state where id = 1)
+                          order by cursor limit $1),
               base as (select coalesce(max(cursor), 0) as m from outbox_event),
               todo as (select id, row_number() over (order by id) as rn from outbox_event
                        where cursor is null order by id limit $1),
@@ -147,7 +148,7 @@ export class OutboxRelay {
                            returning o.id, o.cursor, o.type, o.audience, o.object_id, o.payload),
               batch as (select *, false as assigned from pending
                         union all select *, true as assigned from assigned)
-         select id, cursor, type, assigned,
+         select cursor, type, assigned,
                 json_build_object('cursor', cursor::text, 'type', type, 'audience', audience,
                                   'objectId', object_id, 'payload', payload)::text as message
          from batch order by cursor`,
@@ -158,7 +159,7 @@ export class OutboxRelay {
       const count = await this.bus.publishAll(
         rows.map((row) => ({ channel: channelOf(row.type), message: row.message })),
       );
-      published = rows.slice(0, count);
+      if (count > 0) publishedThrough = rows[count - 1]!.cursor;
       if (count < rows.length) {
         this.log.warn({ cursor: String(rows[count]!.cursor) }, 'event bus unavailable; will retry');
         return 'done';
@@ -167,9 +168,10 @@ export class OutboxRelay {
       return assigned === BATCH || rows.length - assigned === BATCH ? 'more' : 'done';
     } finally {
       await db.query(
-        `with published as (update outbox_event set published_at = now() where id = any($1::bigint[]))
+        `with mark as (update outbox_relay_state set published_through = $1
+                       where id = 1 and $1::bigint is not null)
          select pg_advisory_unlock($2)`,
-        [published.map((r) => r.id), RELAY_LOCK],
+        [publishedThrough, RELAY_LOCK],
       );
     }
   }

@@ -77,9 +77,10 @@ export class OutboxRetention {
         rows: { old: string | null; unpublished: string | null; last: string | null; n: number }[];
       }>(
         `select max(cursor) filter (where created_at < now() - make_interval(days => ?)) as old,
-                min(cursor) filter (where published_at is null) as unpublished,
+                min(cursor) filter (where cursor > (select published_through from outbox_relay_state
+                                                    where id = 1)) as unpublished,
                 max(cursor) as last, count(*)::int as n
-         from (select cursor, created_at, published_at from outbox_event
+         from (select cursor, created_at from outbox_event
                where cursor is not null order by cursor limit ?) head`,
         [this.retentionDays, BATCH],
       );
