@@ -1,4 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
+import { Agent, request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -125,29 +126,65 @@ export async function startTestServer(
   };
 }
 
-/** Sends GraphQL operations over HTTP to `url` (a test server, or a server in another process). */
+/** Each document's text, printed once (printing a contract document costs about 0.1 ms). */
+const printed = new WeakMap<DocumentNode, string>();
+const textOf = (doc: DocumentNode | string): string => {
+  if (typeof doc === 'string') return doc;
+  let text = printed.get(doc);
+  if (text === undefined) printed.set(doc, (text = print(doc)));
+  return text;
+};
+
+/**
+ * Sends GraphQL operations over HTTP to `url` (a test server, or a server in another process),
+ * on keep-alive connections of its own. `node:http` rather than `fetch`: measured here,
+ * `fetch` costs about 0.5 to 0.9 ms more CPU per request, in the process that also runs the
+ * server under test.
+ */
 export function gqlClient(url: string): TestServer['gql'] {
-  return async (doc, variables, o = {}) => {
-    const query = typeof doc === 'string' ? doc : print(doc);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...o.headers,
-      },
-      body: JSON.stringify({ query, variables }),
+  const agent = new Agent({ keepAlive: true });
+  return (doc, variables, o = {}) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ query: textOf(doc), variables });
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            accept: 'application/graphql-response+json',
+            ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+            ...o.headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+                headers.append(name, v);
+              }
+            }
+            let parsed: { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
+            try {
+              parsed = JSON.parse(text) as typeof parsed;
+            } catch {
+              reject(new Error(`non-JSON response ${res.statusCode}: ${text.slice(0, 300)}`));
+              return;
+            }
+            resolve({ status: res.statusCode!, headers, data: parsed.data as never, errors: parsed.errors });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    const text = await res.text();
-    let body: { data?: unknown; errors?: GqlResponse<unknown>['errors'] };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 300)}`);
-    }
-    return { status: res.status, headers: res.headers, data: body.data as never, errors: body.errors };
-  };
 }
 
 /** Data of a response that must have succeeded; otherwise the test fails showing the errors. */
