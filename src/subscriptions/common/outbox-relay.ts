@@ -29,16 +29,17 @@ interface Row {
  * server instances exactly one relay works at a time. Under that lock it gives cursors to
  * the events that have none yet (max(cursor) + 1, 2, ... in id order) and commits: cursors
  * therefore increase in the order events become visible, even when an earlier-written
- * transaction commits later. Only then are the events published, in cursor order, and
- * marked published: a subscriber that reads the outbox after it started listening sees
- * every event it did not receive live. If the bus is down, publishing stops at the first
- * failure; the events keep their cursors and go out first on a later tick, so nothing
- * committed is lost and the order is kept. Rolled-back changes never reach the table, so
- * they are never announced.
+ * transaction commits later. Only then are the events published, in cursor order, in one
+ * batch, and the published mark (`outbox_relay_state.published_through`) moves past them:
+ * a subscriber that reads the outbox after it started listening sees every event it did
+ * not receive live. If the bus takes only the first part of a batch, the mark stops there;
+ * the rest keep their cursors and go out first on a later tick, so nothing committed is
+ * lost and the order is kept. Rolled-back changes never reach the table, so they are never
+ * announced.
  *
- * A tick is started right after a local commit that wrote events (`kick`) and by a poll.
- * A relay that finds the lock taken tries again shortly: the leader may have read the
- * table before our commit.
+ * A tick is started right after a local commit that wrote events (`kick`) and by a poll,
+ * at most one every `MIN_TICK_GAP_MS` while events keep coming. A relay that finds the
+ * lock taken tries again shortly: the leader may have read the table before our commit.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
