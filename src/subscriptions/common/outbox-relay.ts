@@ -9,8 +9,8 @@ const RELAY_LOCK = 7_243_001;
 const BATCH = 500;
 /**
  * Least time between the starts of two ticks while events keep coming, so that under load a
- * tick relays a batch rather than one event (its three statements cost PostgreSQL more than
- * the event's own request). A relay that has been idle this long starts at once.
+ * tick relays a batch rather than one event: its three statements and one Redis round trip
+ * are paid once per batch. A relay that has been idle this long starts at once.
  */
 const MIN_TICK_GAP_MS = 20;
 

@@ -2,16 +2,17 @@ import { Redis } from 'ioredis';
 import { PubSub } from 'graphql-subscriptions';
 import type { Logger } from '../../lib/logger';
 
-/**
- * The transport between server instances: Redis pub/sub when REDIS_URL is set, an
- * in-process emitter otherwise. Messages are strings (serialised once by the relay and
- * parsed once per instance), so both transports behave the same.
- */
+/** One message for `EventBus.publishAll`. */
 export interface BusMessage {
   channel: string;
   message: string;
 }
 
+/**
+ * The transport between server instances: Redis pub/sub when REDIS_URL is set, an
+ * in-process emitter otherwise. Messages are strings (serialised once by the relay and
+ * parsed once per instance), so both transports behave the same.
+ */
 export interface EventBus {
   publish(channel: string, message: string): Promise<void>;
   /**
@@ -41,7 +42,13 @@ class MemoryBus implements EventBus {
   }
 
   async publishAll(messages: readonly BusMessage[]): Promise<number> {
-    for (const m of messages) await this.engine.publish(m.channel, m.message);
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        await this.engine.publish(messages[i]!.channel, messages[i]!.message);
+      } catch {
+        return i;
+      }
+    }
     return messages.length;
   }
 
