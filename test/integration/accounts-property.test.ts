@@ -7,7 +7,8 @@ import { cents, dollars, moneyClient, type Category } from '../support/money';
 import {
   addDays,
   apiPlans,
-  type ApiPlan,
+  ACCOUNT_STATE_FIELDS,
+  type ApiAccountState,
   aprBp,
   Book,
   bucket,
@@ -50,9 +51,8 @@ afterAll(async () => {
 
 const STATE = `query($id: ID!) {
   account(id: $id) {
-    apr status daysPastDue delinquencyBucket closureRequestedAt
-    availableCredit { amount } outstandingBalance { amount } cards { status }
-    installmentPlans { id kind status installments { number dueDate status principal { amount } interest { amount } fee { amount } paid { amount } } }
+    ${ACCOUNT_STATE_FIELDS}
+    cards { status }
     transactions(first: 100) { edges { node { id kind status amount { amount } refunded { amount } rewardPoints declineReason } } }
   }
   payoffQuote(accountId: $id) { amount }
@@ -60,16 +60,8 @@ const STATE = `query($id: ID!) {
   sandboxClock { today }
 }`;
 interface State {
-  account: {
-    apr: string;
-    status: string;
-    daysPastDue: number;
-    delinquencyBucket: string;
-    closureRequestedAt: string | null;
-    availableCredit: { amount: string };
-    outstandingBalance: { amount: string };
+  account: ApiAccountState & {
     cards: { status: string }[];
-    installmentPlans: (ApiPlan & { id: string })[];
     transactions: {
       edges: {
         node: {

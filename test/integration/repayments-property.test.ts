@@ -13,7 +13,8 @@ import { cents, dollars, moneyClient } from '../support/money';
 import {
   addDays,
   apiPlans,
-  type ApiPlan,
+  ACCOUNT_STATE_FIELDS,
+  type ApiAccountState,
   aprBp,
   Book,
   bucket,
@@ -51,25 +52,12 @@ afterAll(async () => {
 const FAIL = 1313;
 
 const STATE = `query($id: ID!) {
-  account(id: $id) {
-    apr status daysPastDue delinquencyBucket closureRequestedAt
-    availableCredit { amount } outstandingBalance { amount }
-    installmentPlans { id kind status installments { number dueDate status principal { amount } interest { amount } fee { amount } paid { amount } } }
-  }
+  account(id: $id) { ${ACCOUNT_STATE_FIELDS} }
   sandboxClock { today }
   payoffQuote(accountId: $id) { amount }
 }`;
 interface State {
-  account: {
-    apr: string;
-    status: string;
-    daysPastDue: number;
-    delinquencyBucket: string;
-    closureRequestedAt: string | null;
-    availableCredit: { amount: string };
-    outstandingBalance: { amount: string };
-    installmentPlans: (ApiPlan & { id: string })[];
-  };
+  account: ApiAccountState;
   sandboxClock: { today: string };
   payoffQuote: { amount: string };
 }

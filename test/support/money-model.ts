@@ -430,6 +430,25 @@ export const shown = (p: Plan) => ({
 });
 
 /** An account's plans as the API shows them (`installmentPlans`), cut down the same way, in cents. */
+/**
+ * What both property tests read of an account after every step: the GraphQL selection and
+ * its type (each test adds what else it needs).
+ */
+export const ACCOUNT_STATE_FIELDS = `apr status daysPastDue delinquencyBucket closureRequestedAt
+    availableCredit { amount } outstandingBalance { amount }
+    installmentPlans { id kind status installments { number dueDate status principal { amount } interest { amount } fee { amount } paid { amount } } }`;
+
+export interface ApiAccountState {
+  apr: string;
+  status: string;
+  daysPastDue: number;
+  delinquencyBucket: string;
+  closureRequestedAt: string | null;
+  availableCredit: { amount: string };
+  outstandingBalance: { amount: string };
+  installmentPlans: (ApiPlan & { id: string })[];
+}
+
 export interface ApiPlan {
   kind: string;
   status: string;
