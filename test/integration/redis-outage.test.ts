@@ -33,6 +33,18 @@ describeNeeds(REDIS_PROGRAM, 'subscribing while Redis is down', () => {
     await settled(s);
     await redis.stop();
     await notify(s, u.id, 'during the outage');
+    // The relay gives it its cursor even while it cannot publish; the replay reads by cursor.
+    // (Until then the event is neither replayable nor live: it would come when Redis returns.)
+    await waitFor(
+      async () => {
+        const rows = (await s.app.orm.em
+          .getConnection()
+          .execute('select count(*)::int as n from outbox_event where cursor is null')) as { n: number }[];
+        return rows[0]!.n === 0;
+      },
+      10_000,
+      'the relay to give the event its cursor',
+    );
 
     // The first subscriber to notificationReceived on this instance, while Redis is down.
     const sub = subscribe(s.ws(u.accessToken), NotificationReceivedDocument, { since: '0' });
